@@ -1,0 +1,49 @@
+"The `redundancy_nb` console script as a user runs it: help, exit codes and one-line errors."
+import shutil, subprocess, sys
+from pathlib import Path
+import pytest
+
+EXE = shutil.which("redundancy_nb", path=str(Path(sys.executable).parent))
+
+def cli(*args, cwd=None):
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+def test_help_lists_commands():
+    r = cli("--help")
+    assert r.returncode == 0
+    for cmd in ("run", "config", "synth", "finetune", "similarity", "prune", "distill"): assert cmd in r.stdout
+
+@pytest.mark.parametrize("cmd", ["run", "synth", "similarity", "prune", "distill", "finetune", "config"])
+def test_subcommand_help(cmd):
+    r = cli(cmd, "--help")
+    assert r.returncode == 0 and "usage: redundancy_nb " + cmd in r.stdout
+
+def test_config_round_trips_through_run(tmp_path):
+    r = cli("config", "--preset", "smoke")
+    assert r.returncode == 0 and "name: smoke" in r.stdout
+    (tmp_path/"smoke.yaml").write_text(r.stdout)
+    r = cli("run", "--config", tmp_path/"smoke.yaml", "--out", tmp_path/"run", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path/"run"/"results.json").is_file() and "smoke:" in r.stdout
+
+@pytest.mark.parametrize("args,message", [
+    (["run", "--preset", "nope"], "unknown preset 'nope'; valid presets: smoke, demo, paper"),
+    (["run", "--config", "missing.yaml"], "config file missing.yaml does not exist"),
+    (["similarity", "--model", "m", "--data", "no/such/dir", "--out", "o"], "no/such/dir: no such folder"),
+    (["synth", "--out", "s", "--speakers", "0"], "n_speakers"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+    r = cli(*args, cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("redundancy_nb: error: ") and message in lines[0], r.stderr
+
+def test_unwritable_out_dir(tmp_path):
+    (tmp_path/"file").write_text("not a folder")   # works as root too, where chmod does not stop writes
+    r = cli("run", "--preset", "smoke", "--out", tmp_path/"file"/"run")
+    assert r.returncode == 2 and "is not writable" in r.stderr, r.stderr
+
+def test_synth_prints_summary(tmp_path):
+    r = cli("synth", "--out", tmp_path/"sc", "--words", "yes,no", "--speakers", "10")
+    assert r.returncode == 0, r.stderr
+    assert "training" in r.stdout and "testing" in r.stdout and (tmp_path/"sc"/"validation_list.txt").is_file()
