@@ -1,5 +1,6 @@
 """Repository checks that `make test` runs first, on a temporary copy (the working tree is not touched):
-the package equals what `nbdev_export` writes from nbs/, notebooks are `nbdev_clean`, README.md is current."""
+the package equals what `nbdev_export` writes from nbs/, notebooks are `nbdev_clean`, README.md is current, and
+notebooks keep imports in cells of their own (`tools/lint_nbs.py`, so the docs build can run them)."""
 import filecmp, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
@@ -25,9 +26,10 @@ def main():
         subprocess.run([BIN/'nbdev_clean'], cwd=tmp, check=True)
         if d := _diff(ROOT/'nbs', tmp/'nbs', '.ipynb'):
             problems.append(f'notebooks are not clean (run nbdev_clean): {d}')
-    r = subprocess.run([sys.executable, ROOT/'tools'/'readme.py', '--check'], capture_output=True, text=True)
-    if r.returncode: problems.append(r.stderr.strip() or r.stdout.strip())
+    for tool in (['readme.py', '--check'], ['lint_nbs.py']):
+        r = subprocess.run([sys.executable, ROOT/'tools'/tool[0], *tool[1:]], capture_output=True, text=True)
+        if r.returncode: problems.append(r.stderr.strip() or r.stdout.strip())
     if problems: sys.exit('\n'.join(['repository check failed:'] + problems))
-    print('repository check: package in sync, notebooks clean, README current')
+    print('repository check: package in sync, notebooks clean and docs-buildable, README current')
 
 if __name__ == '__main__': main()
