@@ -32,6 +32,10 @@ $(VENV)/.installed: settings.ini setup.py
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@
 
+# the docs site without quarto (tools/build_docs.py): _site/index.html; `nbdev_docs` builds the quarto version
+docs: install
+	$(BIN)/python tools/build_docs.py --out _site
+
 check: install
 	$(BIN)/python tools/check_repo.py
 

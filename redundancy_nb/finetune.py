@@ -22,7 +22,7 @@ from .models import FAMILIES, family_of, load_model, tiny_config, project_featur
 
 # %% auto #0
 __all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'accuracy_sem', 'Evaluation', 'predict_logits', 'evaluate',
-           'finetune', 'default_cache_dir', 'demo_data', 'demo_teacher']
+           'finetune', 'default_cache_dir', 'demo_run_dir', 'demo_data', 'demo_teacher']
 
 # %% ../nbs/03_finetune.ipynb #24aafb24
 def accuracy_sem(predictions, # predicted class per clip
@@ -201,16 +201,20 @@ def default_cache_dir() -> Path:
     "Where the demo data and teacher are cached: `$REDUNDANCY_NB_CACHE`, else `~/.cache/redundancy_nb`."
     return Path(os.environ.get("REDUNDANCY_NB_CACHE", Path.home()/".cache"/"redundancy_nb")).expanduser()
 
-def demo_data(root:str|os.PathLike|None=None, # folder (None: `default_cache_dir()/"speech_commands_synthetic"`)
+def demo_run_dir() -> Path:
+    "The run folder of the cached `demo` pipeline run; the demo data and teacher live inside it, so they are built once."
+    return default_cache_dir()/"runs"/"demo"
+
+def demo_data(root:str|os.PathLike|None=None, # folder (None: `demo_run_dir()/"data"`)
               progress:bool=True, # show progress
              ) -> Path:
     "The synthetic Speech Commands of the demo (10 words, 200 speakers), built once."
-    root = Path(root) if root is not None else default_cache_dir()/"speech_commands_synthetic"
+    root = Path(root) if root is not None else demo_run_dir()/"data"
     root.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(root.parent/f".{root.name}.lock")):
         return make_synthetic_speech_commands(root, **DEMO_DATA, progress=progress)
 
-def demo_teacher(out_dir:str|os.PathLike|None=None, # run folder (None: under `default_cache_dir()`, keyed by the settings)
+def demo_teacher(out_dir:str|os.PathLike|None=None, # run folder (None: `demo_run_dir()/"demo"/"teacher"`, a cache)
                  data_root:str|os.PathLike|None=None, # Speech Commands folder (None: `demo_data()`)
                  progress:bool=True, # show progress
                  **overrides, # changes to the `tiny` preset (e.g. `max_steps=100`)
@@ -219,9 +223,12 @@ def demo_teacher(out_dir:str|os.PathLike|None=None, # run folder (None: under `d
     data_root = Path(data_root) if data_root is not None else demo_data(progress=progress)
     kwargs = {**FINETUNE_PRESETS["tiny"], **overrides}
     config = tiny_config("wav2vec2", **DEMO_TEACHER)
-    if out_dir is None:
-        key = _settings_digest(dict(config=config.to_diff_dict(), data=str(data_root.resolve()), **kwargs))
-        out_dir = default_cache_dir()/f"demo_teacher-{key}"
-    out_dir = Path(out_dir); out_dir.parent.mkdir(parents=True, exist_ok=True)
+    cache = out_dir is None
+    out_dir = Path(out_dir) if out_dir is not None else demo_run_dir()/"demo"/"teacher"
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(out_dir.parent/f".{out_dir.name}.lock")):   # notebooks run in parallel share one training run
-        return finetune(config, data_root, out_dir, progress=progress, **kwargs)
+        try: return finetune(config, data_root, out_dir, progress=progress, **kwargs)
+        except FileExistsError:
+            if not cache: raise
+            shutil.rmtree(out_dir)      # the cache holds a teacher of an older recipe: replace it
+            return finetune(config, data_root, out_dir, progress=progress, **kwargs)

@@ -19,17 +19,26 @@ import matplotlib.pyplot as plt
 import redundancy_nb
 from .data import (CORE_WORDS, SpeechCommands, make_synthetic_speech_commands, dataset_summary)
 from .models import load_model, tiny_config, FAMILIES, extract_features
-from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate
+from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate, demo_teacher, demo_run_dir
+from filelock import FileLock
 from .similarity import (METRICS, SimilarityMatrix, batched_similarity, find_blocks, plot_similarity_grid)
+from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_blocks, pruning_curves,
+                                   plot_pruning_curves, plot_pruned_similarity)
+from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, DistilledNetwork, mimicker_grid,
+                                   mimic_targets, distill_grid, results_frame, load_student, evaluate_features, network_name)
+from .distill import teacher_features as distill_features
+from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency
+from .models import encoder_layers
 
 # %% auto #0
-__all__ = ['STAGES', 'PRESETS', 'REPORTERS', 'MODEL_STAGES', 'SUMMARIZERS', 'DataConfig', 'ModelConfig', 'FinetuneConfig',
+__all__ = ['STAGES', 'PRESETS', 'MODEL_STAGES', 'REPORTERS', 'SUMMARIZERS', 'DataConfig', 'ModelConfig', 'FinetuneConfig',
            'SimilarityConfig', 'PruningConfig', 'DistillConfig', 'EfficiencyConfig', 'ExperimentConfig',
            'preset_config', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest', 'RunContext',
-           'run_stage', 'data_root', 'data_stage', 'subset', 'teacher_source', 'teacher_path', 'load_teacher',
-           'teacher_stage', 'similarity_clips', 'teacher_features', 'metric_options', 'similarity_stage',
-           'load_similarity', 'teachers_table', 'report_stage', 'versions', 'resolve_config', 'prepare_out', 'run',
-           'summary_table', 'main']
+           'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'teacher_source', 'teacher_path',
+           'load_teacher', 'teacher_stage', 'similarity_clips', 'teacher_features', 'metric_options',
+           'similarity_stage', 'load_similarity', 'score_clips', 'teacher_orders', 'pruning_stage', 'distill_stage',
+           'efficiency_stage', 'teachers_table', 'report_stage', 'versions', 'resolve_config', 'prepare_out', 'run',
+           'demo_run', 'summary_table', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
 @dataclass
@@ -70,10 +79,12 @@ class SimilarityConfig:
 @dataclass
 class PruningConfig:
     "Pruning without post-training (see `redundancy_nb.pruning`)."
-    orders:list = field(default_factory=lambda: ["forward", "backward", "bi", "knn_bi"]) # prune orders compared
+    orders:list = field(default_factory=lambda: ["forward", "backward", "bi", "knn_bi"]) # prune orders compared (also cka_bi, *_adaptive)
     subset:str = "testing" # clips the accuracy is measured on
+    score_subset:str = "validation" # clips the block-influence scores are computed on (not the test clips)
     n_boot:int = 1000 # bootstrap resamples of the test clips for the 2.5/97.5 % bands
-    ks:list|None = None # knn_bi: average over these k (None: the paper's code, 2, 4, ..., 64, capped below n)
+    ks:list|None = None # knn_bi: average 1 - kNN over these k (None: the paper's code, 2, 4, ..., 64, those below the batch size)
+    center:bool = False # bi/knn_bi: centre block outputs before scoring (False: the paper's code)
 
 @dataclass
 class DistillConfig:
@@ -83,13 +94,15 @@ class DistillConfig:
     n_layers:list = field(default_factory=lambda: [1, 2]) # N mimic layers
     hidden:list = field(default_factory=lambda: [32, 256]) # z, the mimic layers' hidden width
     baselines:bool = True # also train non-mimickers and the head-only network
-    overrides:dict = field(default_factory=dict) # changes to the preset
+    second_input:str = "mimic" # N = 2, step 1: the second layer reads the first's output ("mimic", the paper's code) or the teacher's
+    overrides:dict = field(default_factory=dict) # changes to the preset (mimic_epochs, adapt_epochs, lr, batch_size)
 
 @dataclass
 class EfficiencyConfig:
     "Parameter counts and inference time (see `redundancy_nb.efficiency`)."
-    n_runs:int = 30 # timed forwards per network (batch 1, 1 s of audio)
+    n_runs:int = 30 # timed forwards per network (batch 1, 1 s of audio), interleaved across networks
     warmup:int = 5 # untimed forwards first
+    pruned:list = field(default_factory=lambda: [0.25, 0.5, 0.75]) # shares of blocks removed (first score order) shown as pruned networks
 
 STAGES = ("data", "teacher", "similarity", "pruning", "distill", "efficiency", "report")
 
@@ -155,6 +168,12 @@ def _check_section(cfg, where:str):
     if isinstance(cfg, DataConfig) and cfg.kind not in ("synthetic", "folder"): bad("kind", f"expected 'synthetic' or 'folder', got {cfg.kind!r}")
     if isinstance(cfg, DataConfig) and cfg.kind == "folder" and not cfg.root: bad("root", "a 'folder' dataset needs root: <Speech Commands folder>")
     if isinstance(cfg, FinetuneConfig) and cfg.preset not in FINETUNE_PRESETS: bad("preset", f"expected one of {list(FINETUNE_PRESETS)}, got {cfg.preset!r}")
+    if isinstance(cfg, DistillConfig):
+        if cfg.preset not in DISTILL_PRESETS: bad("preset", f"expected one of {list(DISTILL_PRESETS)}, got {cfg.preset!r}")
+        if unknown := [k for k in cfg.kinds if k not in ("linear", "transformer")]: bad("kinds", f"unknown {unknown}; valid: ['linear', 'transformer']")
+        if unknown := [n for n in cfg.n_layers if n not in (1, 2)]: bad("n_layers", f"N must be 1 or 2, got {unknown}")
+        if unknown := [z for z in cfg.hidden if not isinstance(z, int) or z < 1]: bad("hidden", f"z must be positive integers, got {unknown}")
+        if unknown := sorted(set(cfg.overrides) - set(DISTILL_PRESETS["paper"])): bad("overrides", f"unknown {unknown}; valid: {list(DISTILL_PRESETS['paper'])}")
     if isinstance(cfg, SimilarityConfig):
         if unknown := [m for m in cfg.metrics if m not in METRICS]: bad("metrics", f"unknown {unknown}; valid: {list(METRICS)}")
         if cfg.block_metric not in METRICS: bad("block_metric", f"expected one of {list(METRICS)}, got {cfg.block_metric!r}")
@@ -186,7 +205,8 @@ PRESETS = {
         finetune=dict(preset="tiny"),
         similarity=dict(batch_size=100, max_batches=2),
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
-        distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 256]),
+        distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 256],
+                     overrides=dict(mimic_epochs=20, adapt_epochs=12)),   # the paper's schedule / 2.5: fits the 10 minutes
         efficiency=dict(n_runs=30, warmup=5)),
     "paper": dict(
         name="paper",
@@ -291,12 +311,22 @@ def run_stage(ctx:RunContext, # the run
     ctx.ran.append(stage_id)
     return summary
 
+# %% ../nbs/08_pipeline.ipynb #cf3d773a
+MODEL_STAGES = []  # (name, fn(ctx, model_config) -> summary, inputs(config) -> dict, after(model_config, config) -> stage ids)
+REPORTERS = []     # fn(ctx, figures_dir, tables_dir) -> paths written, run by the report stage
+SUMMARIZERS = []   # fn(results, model_name) -> extra columns of the terminal summary
+
 # %% ../nbs/08_pipeline.ipynb #f68ba68b
 def data_root(ctx:RunContext) -> Path:
     "The Speech Commands folder of the run."
     d = ctx.config.data
     if d.kind == "folder": return Path(d.root).expanduser()
     return Path(d.root).expanduser() if d.root else ctx.out/"data"
+
+def run_relative(ctx:RunContext, path) -> str:
+    "`path` relative to the run folder when it is inside it (run folders can be moved), else as given."
+    p = Path(path)
+    return str(p.relative_to(ctx.out)) if p.is_absolute() and p.is_relative_to(ctx.out) else str(path)
 
 def _summary_dict(root:Path, words) -> dict:
     df = dataset_summary(root, words)
@@ -309,7 +339,7 @@ def data_stage(ctx:RunContext) -> dict:
         make_synthetic_speech_commands(root, words=d.words or CORE_WORDS, n_speakers=d.n_speakers, seed=d.seed, progress=ctx.progress)
     words = SpeechCommands(root, "testing", words=d.words).labels
     outputs = [str((root/"synthetic_manifest.json").relative_to(ctx.out))] if d.kind == "synthetic" and root.is_relative_to(ctx.out) else []
-    return dict(root=str(root), labels=words, summary=_summary_dict(root, d.words), outputs=outputs)
+    return dict(root=run_relative(ctx, root), labels=words, summary=_summary_dict(root, d.words), outputs=outputs)
 
 def subset(ctx:RunContext, name:str) -> SpeechCommands:
     "One subset (training, validation, testing) of the run's data, with the run's classes."
@@ -348,7 +378,7 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
     validation = json.loads(record.read_text())["best_validation_accuracy"] if record.is_file() else None
     outputs = [str(Path(m.name)/"teacher"/"best"/"config.json")] if m.finetune else []
     write_json(ctx.out/m.name/"teacher"/"test.json", result.to_dict())
-    return dict(path=str(teacher_path(ctx, m)), accuracy=result.accuracy, sem=result.sem, n=len(result),
+    return dict(path=run_relative(ctx, teacher_path(ctx, m)), accuracy=result.accuracy, sem=result.sem, n=len(result),
                 validation_accuracy=validation, n_blocks=model.config.num_hidden_layers,
                 parameters=sum(p.numel() for p in model.parameters()),
                 outputs=outputs + [str(Path(m.name)/"teacher"/"test.json")])
@@ -395,6 +425,146 @@ def load_similarity(out:Path, model_name:str) -> dict[str, SimilarityMatrix]:
     folder = Path(out)/model_name/"similarity"
     return {p.stem: SimilarityMatrix.from_json(p) for p in sorted(folder.glob("*.json")) if p.stem != "blocks"}
 
+MODEL_STAGES.append(("similarity", similarity_stage,
+                     lambda cfg: dict(similarity=asdict(cfg.similarity), seed=cfg.seed, precision=cfg.precision),
+                     lambda m, cfg: (f"teacher/{m.name}",)))
+
+# %% ../nbs/08_pipeline.ipynb #881fd7f6
+def score_clips(ctx:RunContext, name:str) -> torch.utils.data.Subset:
+    "A seeded random selection of whole similarity batches from subset `name` (at most batch_size × max_batches clips)."
+    s, ds = ctx.config.similarity, subset(ctx, name)
+    n = min(len(ds), s.batch_size * s.max_batches)
+    if n >= s.batch_size: n -= n % s.batch_size
+    if n < 4: raise ValueError(f"the {name} subset has {len(ds)} clips; at least 4 are needed to score blocks")
+    return torch.utils.data.Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(ctx.config.seed))[:n].tolist())
+
+def teacher_orders(ctx:RunContext, m:ModelConfig, model) -> dict[str, PruneOrder]:
+    "The configured prune orders of teacher `m`, scored on its `score_subset` clips."
+    p, s = ctx.config.pruning, ctx.config.similarity
+    clips = score_clips(ctx, p.score_subset)
+    bs = min(s.batch_size, len(clips))
+    feats = None
+    orders = {}
+    for name in p.orders:
+        base = name.removesuffix("_adaptive")
+        if base not in SCORE_METRICS: orders[name] = prune_order(name, model=model); continue
+        opts = dict(batch_size=bs, pool=s.pool)
+        if base in ("bi", "knn_bi"): opts["center"] = p.center
+        if base == "knn_bi": opts["ks"] = p.ks or [k for k in PAPER_KNN_KS if k < bs]
+        if name.endswith("_adaptive"): orders[name] = prune_order(name, model=model, data=clips, **opts)
+        else:
+            if feats is None:
+                feats = extract_features(model, clips, pool=s.pool, batch_size=min(64, bs), device=ctx.device,
+                                         dtype=ctx.config.precision, cache_dir=ctx.out/m.name/"features", progress=ctx.progress)
+            orders[name] = prune_order(name, feats, **{k: v for k, v in opts.items() if k != "pool"})
+    return orders
+
+def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
+    "Accuracy-vs-pruning curves of every order, their tables and the paper's Fig. 2b and 2c."
+    p = ctx.config.pruning
+    model = load_teacher(ctx, m)
+    orders = teacher_orders(ctx, m, model)
+    curves = pruning_curves(model, subset(ctx, p.subset), orders, n_boot=p.n_boot, seed=ctx.config.seed, progress=ctx.progress)
+    folder, rel = ctx.out/m.name/"pruning", lambda paths: [str(Path(q).relative_to(ctx.out)) for q in paths]
+    write_json(folder/"orders.json", {k: o.to_dict() for k, o in orders.items()})
+    table = pd.concat([c.table for c in curves.values()], ignore_index=True)
+    outputs = rel(save_table(table.assign(removed=table["removed"].map(lambda r: " ".join(map(str, r)))), folder/"curves"))
+    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    plot_pruning_curves(curves, ax=ax, title=f"{m.name}: pruning without retraining")
+    outputs += rel(save_figure(fig, ctx.out/"figures"/f"fig2b_pruning_{m.name}"))
+    sims = load_similarity(ctx.out, m.name)
+    shade = next((o for o in ("knn_bi", "bi", *curves) if o in curves), None)
+    if "mutual_knn" in sims and shade is not None:
+        c = curves[shade]
+        below = c.table["accuracy"].to_numpy() <= 0.5
+        removed = c.removed_at(0.5) if below.any() else list(c.table["removed"].iloc[-1])
+        fig, ax = plt.subplots(figsize=(4.2, 3.6))
+        plot_pruned_similarity(sims["mutual_knn"], removed, ax=ax,
+                               title=f"{m.name}: {shade} removes {len(removed)} blocks" + (" (accuracy ≤ 0.5)" if below.any() else " (all)"))
+        outputs += rel(save_figure(fig, ctx.out/"figures"/f"fig2c_pruned_knn_{m.name}"))
+    return dict(baseline=curves[next(iter(curves))].baseline, orders={k: list(o) for k, o in orders.items()},
+                removable_share={k: c.removable_share for k, c in curves.items()},
+                removable_blocks={k: c.removable_blocks for k, c in curves.items()},
+                outputs=outputs + [str(Path(m.name)/"pruning"/"orders.json")])
+
+MODEL_STAGES.append(("pruning", pruning_stage,
+                     lambda cfg: dict(pruning=asdict(cfg.pruning), similarity=asdict(cfg.similarity), seed=cfg.seed, precision=cfg.precision),
+                     lambda m, cfg: (f"teacher/{m.name}", f"similarity/{m.name}")))
+SUMMARIZERS.append(lambda results, name: {f"≥95% {k}": f"{v:.0%}" for k, v in
+                                          results["stages"].get(f"pruning/{name}", {}).get("removable_share", {}).items()})
+
+# %% ../nbs/08_pipeline.ipynb #50b1c1d9
+def distill_stage(ctx:RunContext, m:ModelConfig) -> dict:
+    "Train the mimickers (and baselines) of the grid on cached teacher features; their accuracy table."
+    d = ctx.config.distill
+    teacher = load_teacher(ctx, m)
+    similarity = load_similarity(ctx.out, m.name).get(ctx.config.similarity.block_metric)
+    L = len(encoder_layers(teacher))
+    targets = mimic_targets(L, 2, similarity=similarity) if 2 in d.n_layers else (L - 1,)
+    folder = ctx.out/m.name/"distill"
+    feats = {}
+    for split in ("training", "validation", "testing"):
+        path = folder/"features"/f"{split}-blocks{'_'.join(map(str, sorted(set(targets))))}.safetensors"
+        if path.is_file(): feats[split] = DistillFeatures.load(path)
+        else:
+            feats[split] = distill_features(teacher, subset(ctx, split), blocks=sorted(set(targets)), device=ctx.device, progress=ctx.progress)
+            feats[split].save(path)
+    networks = list(NETWORK_TYPES) if d.baselines else ["mimicker"]
+    results = distill_grid(teacher, feats["training"], feats["validation"], feats["testing"], folder/"runs",
+                           mimicker_grid(d.kinds, d.n_layers, d.hidden), networks, d.preset, targets=targets if 2 in d.n_layers else None,
+                           second_input=d.second_input, seed=ctx.config.seed, device=ctx.device, progress=ctx.progress, **d.overrides)
+    results = {"teacher": DistilledNetwork("teacher", "original", teacher, evaluate_features(teacher, feats["testing"]), n_layers=L),
+               **results}
+    frame = results_frame(results).reset_index()
+    rel = lambda paths: [str(Path(q).relative_to(ctx.out)) for q in paths]
+    students = {n: str(Path(m.name)/"distill"/"runs"/n.replace(" ", "_").replace("=", "")/"student") for n in results if n != "teacher"}
+    write_json(folder/"students.json", students)
+    return dict(targets=list(targets), students=students,
+                accuracy={n: [r.evaluation.accuracy, r.evaluation.sem] for n, r in results.items()},
+                outputs=rel(save_table(frame, folder/"accuracy")) + [str(Path(m.name)/"distill"/"students.json")]
+                        + [f"{p}/student.json" for p in students.values()])
+
+MODEL_STAGES.append(("distill", distill_stage,
+                     lambda cfg: dict(distill=asdict(cfg.distill), block_metric=cfg.similarity.block_metric, seed=cfg.seed),
+                     lambda m, cfg: (f"teacher/{m.name}", f"similarity/{m.name}")))
+SUMMARIZERS.append(lambda results, name: {"best mimicker": max(
+    ((f"{n} {a[0]:.3f}") for n, a in results["stages"][f"distill/{name}"]["accuracy"].items() if n.startswith("mimicker")),
+    key=lambda t: float(t.rsplit(" ", 1)[1]), default="")} if f"distill/{name}" in results["stages"] else {})
+
+# %% ../nbs/08_pipeline.ipynb #7867b6e0
+def efficiency_stage(ctx:RunContext, m:ModelConfig) -> dict:
+    "Parameters, normalised inference time and accuracy of the teacher, its students and pruned versions; Fig. 3."
+    e, L = ctx.config.efficiency, None
+    teacher = load_teacher(ctx, m)
+    L = len(encoder_layers(teacher))
+    dist = ctx.summaries.get(f"distill/{m.name}")
+    t = ctx.summaries[f"teacher/{m.name}"]
+    networks = {"teacher": (teacher, tuple(dist["accuracy"]["teacher"]) if dist else (t["accuracy"], t["sem"]))}
+    if dist:
+        for name, path in dist["students"].items(): networks[name] = (load_student(ctx.out/path), tuple(dist["accuracy"][name]))
+    prune = ctx.summaries.get(f"pruning/{m.name}")
+    if prune:
+        order_name = next((o for o in prune["orders"] if o.removesuffix("_adaptive") in SCORE_METRICS), next(iter(prune["orders"])))
+        curves = pd.read_csv(ctx.out/m.name/"pruning"/"curves.csv")
+        for share in e.pruned:
+            n = int(round(share * (L - 1)))
+            if not 0 < n < L: continue
+            row = curves[(curves["method"] == order_name) & (curves["n_removed"] == n)].iloc[0]
+            networks[f"pruned {order_name} -{n} blocks"] = (prune_blocks(teacher, prune["orders"][order_name][:n]), (row["accuracy"], row["sem"]))
+    table = efficiency_table(networks, "teacher", n_runs=e.n_runs, warmup=e.warmup, device=ctx.device, progress=ctx.progress)
+    folder, rel = ctx.out/m.name/"efficiency", lambda paths: [str(Path(q).relative_to(ctx.out)) for q in paths]
+    outputs = rel(save_table(table.reset_index(), folder/"table"))
+    atomic_write(ctx.out/"tables"/f"efficiency_{m.name}.md", efficiency_markdown(table) + "\n")
+    outputs += [str(Path("tables")/f"efficiency_{m.name}.md")]
+    outputs += rel(save_figure(plot_efficiency(table, title=m.name), ctx.out/"figures"/f"fig3_efficiency_{m.name}"))
+    return dict(device=table.attrs.get("device", str(ctx.device)), networks=list(table.index),
+                relative_parameters=table["relative_parameters"].to_dict(), relative_time=table["relative_time"].to_dict(),
+                relative_accuracy=table["relative_accuracy"].to_dict(), outputs=outputs)
+
+MODEL_STAGES.append(("efficiency", efficiency_stage,
+                     lambda cfg: dict(efficiency=asdict(cfg.efficiency)),
+                     lambda m, cfg: (f"teacher/{m.name}",) + tuple(f"{s}/{m.name}" for s in ("pruning", "distill") if s in cfg.stages)))
+
 # %% ../nbs/08_pipeline.ipynb #d0ef1802
 def teachers_table(ctx:RunContext) -> pd.DataFrame:
     "One row per teacher: blocks, parameters, test accuracy ± SEM."
@@ -421,8 +591,6 @@ def report_stage(ctx:RunContext) -> dict:
         outputs += rel(save_table(pd.DataFrame(rows), tables/"blocks"))
     for extra in REPORTERS: outputs += rel(extra(ctx, figures, tables))
     return dict(outputs=outputs)
-
-REPORTERS = []  # more report drawers (pruning, distillation, efficiency) register here, in module order
 
 # %% ../nbs/08_pipeline.ipynb #e6ebf506
 def versions() -> dict:
@@ -454,9 +622,10 @@ def prepare_out(out_dir:str|os.PathLike) -> Path:
 
 # %% ../nbs/08_pipeline.ipynb #9e5a6039
 def _stage(ctx, name, m, fn, inputs, after):
+    if missing := [a for a in after if a not in ctx.keys]:
+        raise ValueError(f"stage {name} needs {', '.join(a.split('/')[0] for a in missing)}: add it to the config's stages")
     return run_stage(ctx, f"{name}/{m.name}", lambda c: fn(c, m), inputs, after=after)
 
-MODEL_STAGES = []  # (name, fn(ctx, m), inputs(cfg) -> dict, after(m) -> tuple); later stages register here
 
 def run(config:ExperimentConfig|dict|str|os.PathLike, # config, dict, preset name or YAML/JSON file
         out_dir:str|os.PathLike, # run folder (created; an earlier run's results are reused where still valid)
@@ -464,6 +633,14 @@ def run(config:ExperimentConfig|dict|str|os.PathLike, # config, dict, preset nam
        ) -> dict: # the content of results.json
     "Run every stage of an experiment into `out_dir`, skipping stages whose results are already there."
     cfg, out = resolve_config(config), prepare_out(out_dir)
+    from transformers.utils import logging as hf_logging
+    bars = hf_logging.is_progress_bar_enabled()
+    if not progress: hf_logging.disable_progress_bar()     # quiet means quiet: also the HF loading/saving bars
+    try: return _run(cfg, out, progress)
+    finally:
+        if bars: hf_logging.enable_progress_bar()
+
+def _run(cfg:ExperimentConfig, out:Path, progress:bool) -> dict:
     atomic_write(out/"config.yaml", cfg.to_yaml())
     write_json(out/"versions.json", versions())
     ctx = RunContext(cfg, out, progress=progress)
@@ -472,19 +649,25 @@ def run(config:ExperimentConfig|dict|str|os.PathLike, # config, dict, preset nam
     for m in cfg.models:
         _stage(ctx, "teacher", m, teacher_stage, dict(model=asdict(m), finetune=asdict(cfg.finetune), words=cfg.data.words,
                                                       precision=cfg.precision, seed=cfg.seed), after=("data",))
-        if "similarity" in cfg.stages:
-            _stage(ctx, "similarity", m, similarity_stage, dict(similarity=asdict(cfg.similarity), seed=cfg.seed,
-                                                                precision=cfg.precision), after=(f"teacher/{m.name}",))
         for name, fn, inputs, after in MODEL_STAGES:
-            if name in cfg.stages: _stage(ctx, name, m, fn, inputs(cfg), after(m))
+            if name in cfg.stages: _stage(ctx, name, m, fn, inputs(cfg), after(m, cfg))
     if "report" in cfg.stages: run_stage(ctx, "report", report_stage, {}, after=tuple(ctx.keys))
     results = dict(name=cfg.name, out=str(out), seconds=round(time.time() - t0, 2), ran=ctx.ran, stages=ctx.summaries)
     write_json(out/"results.json", results)
     return results
 
-# %% ../nbs/08_pipeline.ipynb #f8849dc5
-SUMMARIZERS = []  # fn(results, model_name) -> dict of extra columns; later stages register here
+# %% ../nbs/08_pipeline.ipynb #dd801bed
+def demo_run(progress:bool=True, # progress bars and stage messages
+            ) -> Path: # the run folder
+    "The `demo` preset run into the cache (built once; later calls resume it or return at once)."
+    out = demo_run_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    demo_teacher(progress=progress)      # waits for (or does) the teacher training that the notebooks share
+    with FileLock(str(out.parent/f".{out.name}.run.lock")):
+        run("demo", out, progress=progress)
+    return out
 
+# %% ../nbs/08_pipeline.ipynb #f8849dc5
 def summary_table(results:dict) -> pd.DataFrame:
     "One row per teacher: test accuracy ± SEM, blocks, and what later stages add."
     rows = []
@@ -572,6 +755,9 @@ def _single_stage_config(a) -> ExperimentConfig:
 def main(argv:list[str]|None=None) -> int:
     "Entry point of the `redundancy_nb` console script; returns the exit status."
     a = _parser().parse_args(argv)
+    import transformers
+    transformers.logging.set_verbosity_error()           # load reports are not for the terminal of a pipeline
+    transformers.utils.logging.disable_progress_bar()    # our own bars show the progress
     try:
         if a.command == "config": print(preset_config(a.preset).to_yaml(), end=""); return 0
         if a.command == "synth":

@@ -50,7 +50,8 @@ def _prepare(nb):
                 md = "".join(out.get("data", {}).get("text/markdown", "") for out in c.get("outputs", []))
                 md = re.sub(r"\]\(([^)]*)\)\{[^}]*\}", r"](\1)", md)   # pandoc link attributes: quarto-only
                 if md: cells.append(nbformat.v4.new_markdown_cell(md)); continue
-            c.outputs = [o_ for o_ in c.get("outputs", []) if not (o_.get("output_type") == "stream" and not o_.get("text"))]
+            c.outputs = [o_ for o_ in c.get("outputs", []) if not (o_.get("output_type") == "stream" and not o_.get("text"))
+                         and "application/vnd.jupyter.widget-view+json" not in o_.get("data", {})]   # live widgets: no kernel here
             if not c.source and not c.outputs: continue
         cells.append(c)
     nb.cells = cells

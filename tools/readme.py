@@ -28,6 +28,9 @@ def readme_text(nb_path=ROOT/'nbs'/'index.ipynb'):
         if 'hide' in d or d.get('include') == 'false' or 'export' in d or 'exporti' in d: continue
         if d: c.source = '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|'))
         if d.get('echo') == 'false': c.source = ''
+        if c.cell_type == 'code':   # figures live in the docs; README.md stays text (no image files to ship)
+            c.outputs = [o for o in c.get('outputs', []) if not any(k.startswith('image/') for k in o.get('data', {}))]
+            if not c.source and not c.outputs: continue
         cells.append(c)
     nb.cells = cells
     exp = MarkdownExporter(); exp.exclude_input_prompt = exp.exclude_output_prompt = True
