@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # CPU build of torch first: an unpinned torch resolves to a multi-GB CUDA build (see DESIGN.md)
 TORCH  ?= torch==2.13.0
 OUT    ?= runs/demo
-# each notebook worker uses one BLAS thread: nbdev_test runs two notebooks at a time on 2 cores
+# nbdev_test runs two notebooks at a time; pytest runs its tests on two workers (pytest-xdist)
 TEST_WORKERS ?= 2
 
 .PHONY: demo test test-slow install check docs clean-venv
@@ -16,8 +16,8 @@ demo: install
 
 test: install
 	$(BIN)/python tools/check_repo.py
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers $(TEST_WORKERS) --timing
-	$(BIN)/pytest tests -q -p no:cacheprovider
+	$(BIN)/nbdev_test --n_workers $(TEST_WORKERS) --timing
+	$(BIN)/pytest tests -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=5
 
 # cells flagged `#| slow` (minutes of CPU) and `#| gpu` (CUDA only)
 test-slow: install

@@ -21,8 +21,8 @@ from .data import SpeechCommands, collate_audio, audio_loader, make_synthetic_sp
 from .models import FAMILIES, family_of, load_model, tiny_config, project_features, classify_from_projection
 
 # %% auto #0
-__all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'accuracy_sem', 'Evaluation', 'predict_logits', 'evaluate',
-           'finetune', 'default_cache_dir', 'demo_run_dir', 'demo_data', 'demo_teacher']
+__all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'DEMO_THREADS', 'accuracy_sem', 'Evaluation', 'predict_logits',
+           'evaluate', 'finetune', 'default_cache_dir', 'demo_run_dir', 'demo_data', 'demo_teacher']
 
 # %% ../nbs/03_finetune.ipynb #24aafb24
 def accuracy_sem(predictions, # predicted class per clip
@@ -196,6 +196,7 @@ DEMO_TEACHER = dict(num_hidden_layers=12, hidden_size=64, intermediate_size=128,
                     conv_dim=(64, 64, 64), classifier_proj_size=64, do_stable_layer_norm=True, feat_extract_norm="layer",
                     initializer_range=0.02, mask_time_prob=0.0)
 DEMO_DATA = dict(n_speakers=200, seed=0)
+DEMO_THREADS = 2  # CPU threads of the demo teacher's training: the same teacher on every machine of this kind
 
 def default_cache_dir() -> Path:
     "Where the demo data and teacher are cached: `$REDUNDANCY_NB_CACHE`, else `~/.cache/redundancy_nb`."
@@ -226,9 +227,13 @@ def demo_teacher(out_dir:str|os.PathLike|None=None, # run folder (None: `demo_ru
     cache = out_dir is None
     out_dir = Path(out_dir) if out_dir is not None else demo_run_dir()/"demo"/"teacher"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    threads = torch.get_num_threads()
     with FileLock(str(out_dir.parent/f".{out_dir.name}.lock")):   # notebooks run in parallel share one training run
-        try: return finetune(config, data_root, out_dir, progress=progress, **kwargs)
-        except FileExistsError:
-            if not cache: raise
-            shutil.rmtree(out_dir)      # the cache holds a teacher of an older recipe: replace it
-            return finetune(config, data_root, out_dir, progress=progress, **kwargs)
+        try:
+            torch.set_num_threads(DEMO_THREADS)   # the float sums, so the trained weights, depend on the thread count
+            try: return finetune(config, data_root, out_dir, progress=progress, **kwargs)
+            except FileExistsError:
+                if not cache: raise
+                shutil.rmtree(out_dir)      # the cache holds a teacher of an older recipe: replace it
+                return finetune(config, data_root, out_dir, progress=progress, **kwargs)
+        finally: torch.set_num_threads(threads)
