@@ -60,15 +60,23 @@ class RunFolder:
     def __repr__(self): return f"RunFolder({str(self.path)!r}: models {self.models}, {len(self.results)} stages)"
 
 # %% ../nbs/09_widgets.ipynb #12bdd25a
-class SimilarityExplorer(widgets.VBox):
+class _Explorer(widgets.VBox):
+    "What the explorers share: a run folder, a choice among its models that have results, a redrawn figure."
+    def _setup(self, run, has, what:str):
+        self.run = run if isinstance(run, RunFolder) else RunFolder(run)
+        models = [m for m in self.run.models if has(self.run, m)]
+        if not models: raise ValueError(f"{self.run.path}: no {what} in this run yet")
+        self.model, self.out = widgets.Dropdown(options=models, description="model"), widgets.Output()
+    def _redraw(self):
+        self.out.clear_output(wait=True)
+        with self.out: display(self.figure())
+
+class SimilarityExplorer(_Explorer):
     "Pick a model and a metric: its layer-similarity heat map, with the blocks outlined."
     def __init__(self, run:RunFolder|str|Path): # a run folder
-        self.run = run if isinstance(run, RunFolder) else RunFolder(run)
-        if not self.run.models: raise ValueError(f"{self.run.path}: no teacher in this run yet")
-        self.model = widgets.Dropdown(options=self.run.models, description="model")
+        self._setup(run, lambda r, m: bool(r.similarity(m)), "similarity results")
         self.metric = widgets.ToggleButtons(options=[(METRIC_LABELS[m], m) for m in METRICS], description="metric")
         self.outline = widgets.Checkbox(value=True, description="outline blocks")
-        self.out = widgets.Output()
         for w in (self.model, self.metric, self.outline): w.observe(lambda _: self.refresh(), names="value")
         super().__init__([widgets.HBox([self.model, self.outline]), self.metric, self.out])
         self.refresh()
@@ -83,20 +91,16 @@ class SimilarityExplorer(widgets.VBox):
         return fig
     def refresh(self):
         "Redraw for the current selection."
-        self.out.clear_output(wait=True)
-        with self.out: display(self.figure())
+        self._redraw()
 
 # %% ../nbs/09_widgets.ipynb #fc90d28f
-class PruningExplorer(widgets.VBox):
+class PruningExplorer(_Explorer):
     "Slide through the pruning of a teacher: removed blocks, accuracy on the curve, the kNN matrix shaded."
     def __init__(self, run:RunFolder|str|Path): # a run folder with a pruning stage
-        self.run = run if isinstance(run, RunFolder) else RunFolder(run)
-        models = [m for m in self.run.models if len(self.run.pruning(m))]
-        if not models: raise ValueError(f"{self.run.path}: no pruning results in this run yet")
-        self.model = widgets.Dropdown(options=models, description="model")
+        self._setup(run, lambda r, m: len(r.pruning(m)) > 0, "pruning results")
         self.order = widgets.Dropdown(description="order")
         self.amount = widgets.IntSlider(description="removed", min=0, continuous_update=False)
-        self.info, self.out = widgets.HTML(), widgets.Output()
+        self.info = widgets.HTML()
         self.model.observe(lambda _: self._load(), names="value")
         self.order.observe(lambda _: self._set_range(), names="value")
         self.amount.observe(lambda _: self.refresh(), names="value")
@@ -136,21 +140,17 @@ class PruningExplorer(widgets.VBox):
         base = self.table[(self.table.method == self.order.value) & (self.table.n_removed == 0)].accuracy.iloc[0]
         self.info.value = (f"<b>{p.n_removed}</b> of {self.amount.max + 1} blocks removed: {list(p.removed) or 'none'} — accuracy "
                            f"<b>{p.accuracy:.3f}</b> (95 % band {p.lo:.3f}–{p.hi:.3f}), {p.accuracy / base:.0%} of the original")
-        self.out.clear_output(wait=True)
-        with self.out: display(self.figure())
+        self._redraw()
 
 # %% ../nbs/09_widgets.ipynb #37c20b4b
-class DistillationExplorer(widgets.VBox):
+class DistillationExplorer(_Explorer):
     "Filter a teacher's distilled and pruned networks; the picked one is highlighted on the efficiency panels."
     def __init__(self, run:RunFolder|str|Path): # a run folder with an efficiency stage
-        self.run = run if isinstance(run, RunFolder) else RunFolder(run)
-        models = [m for m in self.run.models if len(self.run.efficiency(m))]
-        if not models: raise ValueError(f"{self.run.path}: no efficiency results in this run yet")
-        self.model = widgets.Dropdown(options=models, description="model")
+        self._setup(run, lambda r, m: len(r.efficiency(m)) > 0, "efficiency results")
         self.types = widgets.SelectMultiple(description="type", rows=5)
         self.kinds = widgets.SelectMultiple(description="kind", rows=3)
         self.pick = widgets.Dropdown(description="highlight")
-        self.table_html, self.out = widgets.HTML(), widgets.Output()
+        self.table_html = widgets.HTML()
         self.model.observe(lambda _: self._load(), names="value")
         for w in (self.types, self.kinds): w.observe(lambda _: self._filter(), names="value")
         self.pick.observe(lambda _: self.refresh(), names="value")
@@ -188,8 +188,7 @@ class DistillationExplorer(widgets.VBox):
         "Redraw the table and the panels for the current filters and pick."
         cols = ["type", "kind", "N", "z", "parameters", "relative_time", "accuracy", "accuracy_sem"]
         self.table_html.value = self.rows()[cols].to_html(float_format=lambda v: f"{v:.3f}", na_rep="")
-        self.out.clear_output(wait=True)
-        with self.out: display(self.figure())
+        self._redraw()
 
 # %% ../nbs/09_widgets.ipynb #e4953d2e
 def explore(run:RunFolder|str|Path, # a run folder

@@ -13,18 +13,10 @@ from pathlib import Path
 
 import nbformat, yaml
 from nbconvert import HTMLExporter
+from readme import _directives as _options   # the same `#| key: value` parsing as the README build
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/"nbs"
-
-def _options(src):
-    "Quarto `#| key: value` options at the top of a processed code cell."
-    out = {}
-    for line in src.splitlines():
-        if not line.startswith("#|"): break
-        k, _, v = line[2:].strip().partition(":")
-        out[k.strip()] = v.strip()
-    return out
 
 def _front_matter(nb):
     "Title and description from the YAML front matter nbdev writes as the first raw cell (removed from the cells)."
