@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #03f69e86
 from __future__ import annotations
-import argparse, dataclasses, hashlib, json, os, platform, shutil, sys, tempfile, time, traceback
+import argparse, dataclasses, hashlib, json, os, sys, tempfile, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Callable
@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import torch
 import yaml
-import matplotlib
 import matplotlib.pyplot as plt
 
 import redundancy_nb
@@ -35,10 +34,9 @@ __all__ = ['STAGES', 'PRESETS', 'MODEL_STAGES', 'REPORTERS', 'SUMMARIZERS', 'Dat
            'SimilarityConfig', 'PruningConfig', 'DistillConfig', 'EfficiencyConfig', 'ExperimentConfig',
            'preset_config', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest', 'RunContext',
            'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'teacher_source', 'teacher_path',
-           'load_teacher', 'teacher_stage', 'similarity_clips', 'teacher_features', 'metric_options',
-           'similarity_stage', 'load_similarity', 'score_clips', 'teacher_orders', 'pruning_stage', 'distill_stage',
-           'efficiency_stage', 'teachers_table', 'report_stage', 'versions', 'resolve_config', 'prepare_out', 'run',
-           'demo_run', 'summary_table', 'main']
+           'load_teacher', 'teacher_stage', 'clip_sample', 'teacher_features', 'metric_options', 'similarity_stage',
+           'load_similarity', 'teacher_orders', 'pruning_stage', 'distill_stage', 'efficiency_stage', 'teachers_table',
+           'report_stage', 'versions', 'resolve_config', 'prepare_out', 'run', 'demo_run', 'summary_table', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
 @dataclass
@@ -384,21 +382,18 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
                 outputs=outputs + [str(Path(m.name)/"teacher"/"test.json")])
 
 # %% ../nbs/08_pipeline.ipynb #650aa535
-def similarity_clips(ctx:RunContext) -> tuple[SpeechCommands, list[int]]:
-    "The subset and the (seeded, random) clip indices the similarity matrices use: whole batches only."
-    s = ctx.config.similarity
-    ds = subset(ctx, s.subset)
+def clip_sample(ctx:RunContext, name:str) -> torch.utils.data.Subset:
+    "A seeded random selection of whole similarity batches from subset `name` (at most batch_size × max_batches clips)."
+    s, ds = ctx.config.similarity, subset(ctx, name)
     n = min(len(ds), s.batch_size * s.max_batches)
     if n >= s.batch_size: n -= n % s.batch_size
-    if n < 4: raise ValueError(f"similarity: the {s.subset} subset has {len(ds)} clips; at least 4 are needed")
-    idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(ctx.config.seed))[:n].tolist()
-    return ds, idx
+    if n < 4: raise ValueError(f"the {name} subset has {len(ds)} clips; at least 4 are needed to compare layers")
+    return torch.utils.data.Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(ctx.config.seed))[:n].tolist())
 
 def teacher_features(ctx:RunContext, m:ModelConfig, model=None) -> torch.Tensor:
     "Block outputs `[L, n, D]` of the similarity clips (cached in the run folder)."
-    ds, idx = similarity_clips(ctx)
     model = model if model is not None else load_teacher(ctx, m)
-    return extract_features(model, torch.utils.data.Subset(ds, idx), pool=ctx.config.similarity.pool,
+    return extract_features(model, clip_sample(ctx, ctx.config.similarity.subset), pool=ctx.config.similarity.pool,
                             batch_size=min(64, ctx.config.similarity.batch_size), device=ctx.device,
                             dtype=ctx.config.precision, cache_dir=ctx.out/m.name/"features", progress=ctx.progress)
 
@@ -430,18 +425,10 @@ MODEL_STAGES.append(("similarity", similarity_stage,
                      lambda m, cfg: (f"teacher/{m.name}",)))
 
 # %% ../nbs/08_pipeline.ipynb #881fd7f6
-def score_clips(ctx:RunContext, name:str) -> torch.utils.data.Subset:
-    "A seeded random selection of whole similarity batches from subset `name` (at most batch_size × max_batches clips)."
-    s, ds = ctx.config.similarity, subset(ctx, name)
-    n = min(len(ds), s.batch_size * s.max_batches)
-    if n >= s.batch_size: n -= n % s.batch_size
-    if n < 4: raise ValueError(f"the {name} subset has {len(ds)} clips; at least 4 are needed to score blocks")
-    return torch.utils.data.Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(ctx.config.seed))[:n].tolist())
-
 def teacher_orders(ctx:RunContext, m:ModelConfig, model) -> dict[str, PruneOrder]:
     "The configured prune orders of teacher `m`, scored on its `score_subset` clips."
     p, s = ctx.config.pruning, ctx.config.similarity
-    clips = score_clips(ctx, p.score_subset)
+    clips = clip_sample(ctx, p.score_subset)
     bs = min(s.batch_size, len(clips))
     feats = None
     orders = {}
@@ -534,7 +521,7 @@ SUMMARIZERS.append(lambda results, name: {"best mimicker": max(
 # %% ../nbs/08_pipeline.ipynb #7867b6e0
 def efficiency_stage(ctx:RunContext, m:ModelConfig) -> dict:
     "Parameters, normalised inference time and accuracy of the teacher, its students and pruned versions; Fig. 3."
-    e, L = ctx.config.efficiency, None
+    e = ctx.config.efficiency
     teacher = load_teacher(ctx, m)
     L = len(encoder_layers(teacher))
     dist = ctx.summaries.get(f"distill/{m.name}")
