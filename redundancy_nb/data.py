@@ -18,8 +18,9 @@ from tqdm.auto import tqdm
 from .audio import SAMPLE_RATE, AudioError, check_waveform, decode_audio, fix_length, load_audio, resample
 
 # %% auto #0
-__all__ = ['SPEECH_COMMANDS_WORDS', 'CORE_WORDS', 'SUBSETS', 'TASKS', 'LIST_FILES', 'ENGLISH_VOICES', 'VOICE_VARIANTS',
-           'MANIFEST_NAME', 'SYNTHETIC_FORMAT', 'canonical_word_order', 'SpeechCommands', 'HFSpeechDataset',
+__all__ = ['SPEECH_COMMANDS_WORDS', 'CORE_WORDS', 'SUBSETS', 'TASKS', 'LIST_FILES', 'HF_SPLITS', 'ENGLISH_VOICES',
+           'VOICE_VARIANTS', 'MANIFEST_NAME', 'SYNTHETIC_FORMAT', 'canonical_word_order', 'SpeechCommands',
+           'HFSpeechDataset', 'speech_commands_dataset_dict', 'hf_speech_commands', 'dataset_fingerprint',
            'TorchaudioStyleDataset', 'collate_audio', 'audio_loader', 'EspeakNG', 'synthetic_speakers',
            'make_synthetic_speech_commands', 'dataset_summary']
 
@@ -191,6 +192,116 @@ class HFSpeechDataset(Dataset):
         path = row.get(self.path_column) or (audio.get("path") if isinstance(audio, Mapping) else None) or f"<row {index}>"
         wave = fix_length(_hf_audio(audio, str(path)), self.length)
         return {"input_values": wave, "label": self.targets[i], "speaker": str(row.get(self.speaker_column) or ""), "path": str(path)}
+
+# %% ../nbs/01_data.ipynb #b90dca26
+HF_SPLITS = {"training": "train", "validation": "validation", "testing": "test"}  # our subset name -> Hugging Face split name
+_HF_CHUNK = 1_000  # clips per in-memory table built by `speech_commands_dataset_dict`
+
+def _folder_split(d:SpeechCommands)->"datasets.Dataset":
+    "The clips of `d` as a `datasets.Dataset` with the HF Speech Commands columns, audio bytes included."
+    import datasets
+    audio = {"bytes": datasets.Value("binary"), "path": datasets.Value("string")}  # Audio(...) would need torchcodec to encode
+    features = datasets.Features({"file": datasets.Value("string"), "audio": audio,
+                                  "label": datasets.ClassLabel(names=list(d.labels)), "speaker_id": datasets.Value("string")})
+    chunks = []
+    for start in range(0, max(len(d), 1), _HF_CHUNK):
+        files, end = d.files[start:start + _HF_CHUNK], start + _HF_CHUNK
+        rel = [f.relative_to(d.root).as_posix() for f in files]
+        chunks.append(datasets.Dataset.from_dict({"file": rel, "audio": [{"bytes": f.read_bytes(), "path": r} for f, r in zip(files, rel)],
+                                                  "label": d.targets[start:end], "speaker_id": d.speakers[start:end]}, features=features))
+    rows = datasets.concatenate_datasets(chunks) if len(chunks) > 1 else chunks[0]
+    return rows.cast_column("audio", datasets.Audio(sampling_rate=SAMPLE_RATE))
+
+def speech_commands_dataset_dict(root:str|Path, # a Speech Commands folder (real or synthetic)
+                                 words:Sequence[str]|None=None, # words to keep; None: every word folder (as `SpeechCommands`)
+                                )->"datasets.DatasetDict": # splits "train", "validation", "test" (the values of `HF_SPLITS`)
+    "The Speech Commands folder `root` as a `datasets.DatasetDict` with the columns of HF `speech_commands`, audio bytes included."
+    import datasets
+    return datasets.DatasetDict({split: _folder_split(SpeechCommands(root, subset, words=words)) for subset, split in HF_SPLITS.items()})
+
+# %% ../nbs/01_data.ipynb #18148556
+def _load_dataset_dict(path:str|Path, name:str|None, revision:str|None=None)->"datasets.DatasetDict":
+    "A `DatasetDict` from a `save_to_disk` folder, or else from the Hugging Face hub."
+    import datasets
+    if Path(path).is_dir():
+        if name is not None: raise ValueError(f"name={name!r}: only for a hub dataset, but {path} is a local folder")
+        if revision is not None: raise ValueError(f"revision={revision!r}: only for a hub dataset, but {path} is a local folder")
+        try: loaded = datasets.load_from_disk(str(path))
+        except FileNotFoundError as e: raise ValueError(f"{path}: a folder, but not one written by save_to_disk ({e})") from e
+        if not isinstance(loaded, datasets.DatasetDict):
+            raise ValueError(f"{path}: holds a single datasets.Dataset ({len(loaded)} rows), not a DatasetDict with splits; "
+                             "save a DatasetDict (e.g. DatasetDict({'test': rows})) or wrap the rows with HFSpeechDataset")
+        return loaded
+    try: return datasets.load_dataset(str(path), name, revision=revision)
+    except Exception as e:
+        raise ValueError(f"{path}: not a local folder, and loading it from the Hugging Face hub failed: {type(e).__name__}: {e}") from e
+
+def _word_selection(rows, words, label_column:str, where:str)->dict:
+    "`labels` and `exclude` arguments of `HFSpeechDataset` that keep only `words`, numbered in that order."
+    words = [words] if isinstance(words, str) else list(words)
+    feature = rows.features.get(label_column)
+    if not _is_class_label(feature):
+        raise ValueError(f"{where}: words= needs column {label_column!r} to be a ClassLabel; "
+                         "for other label columns pass labels= and exclude= to HFSpeechDataset")
+    available = [n for n in feature.names if n != "_silence_"]
+    if unknown := [w for w in words if w not in available]:
+        raise ValueError(f"{where}: words {unknown} are not labels of column {label_column!r} (available: {available})")
+    if len(set(words)) != len(words): raise ValueError(f"words: {words} contains duplicates")
+    if not words: raise ValueError("words: expected at least one word")
+    return {"labels": words, "exclude": [n for n in feature.names if n not in words] + ["_silence_"]}
+
+def hf_speech_commands(path:str|Path, # a folder written by `DatasetDict.save_to_disk`, or a hub id such as "google/speech_commands"
+                       name:str|None=None, # hub configuration, e.g. "v0.02" (hub only)
+                       words:Sequence[str]|None=None, # classes to keep, numbered in this order; None: every ClassLabel name but `_silence_`
+                       splits:Mapping[str, str]=HF_SPLITS, # our subset name -> split name in the DatasetDict
+                       revision:str|None=None, # hub revision, e.g. "refs/convert/parquet" for a loading-script dataset (hub only)
+                       **kwargs, # passed on to `HFSpeechDataset` (length, column names; labels/exclude only without `words`)
+                      )->dict[str, HFSpeechDataset]: # subset -> dataset, with the keys of `splits`
+    "Speech Commands from Hugging Face `datasets` (a `save_to_disk` folder or a hub id) as {subset: `HFSpeechDataset`}."
+    import datasets
+    if words is not None and (both := sorted({"labels", "exclude"} & set(kwargs))):
+        raise ValueError(f"pass either words= or {', '.join(f'{k}=' for k in both)}, not both")
+    loaded = _load_dataset_dict(path, name, revision)
+    if missing := [split for split in splits.values() if split not in loaded]:
+        raise ValueError(f"{path}: has no split {missing} (splits={dict(splits)}); available splits: {list(loaded)}")
+    audio_column, label_column = kwargs.get("audio_column", "audio"), kwargs.get("label_column", "label")
+    out = {}
+    for subset, split in splits.items():
+        rows = loaded[split]
+        selection = {} if words is None else _word_selection(rows, words, label_column, f"{path} [{split}]")
+        if isinstance(rows.features.get(audio_column), datasets.Audio): rows = rows.cast_column(audio_column, datasets.Audio(decode=False))
+        out[subset] = HFSpeechDataset(rows, **selection, **kwargs)
+    return out
+
+# %% ../nbs/01_data.ipynb #28e06a90
+def _digest(*parts)->str:
+    "A 16-hex-digit SHA-256 digest of JSON-able `parts`."
+    h = hashlib.sha256()
+    for p in parts: h.update(json.dumps(p, sort_keys=True, default=str).encode() + b"\0")
+    return h.hexdigest()[:16]
+
+def _items_digest(ds)->str:
+    "A digest of the samples and label of every item of `ds` (reads all of them)."
+    h = hashlib.sha256()
+    for i in range(len(ds)):
+        item = ds[i]
+        if not isinstance(item, Mapping) or "input_values" not in item or "label" not in item:
+            raise ValueError(f"item {i}: expected a dict with 'input_values' and 'label', got {type(item).__name__}")
+        wave = torch.as_tensor(item["input_values"]).to(torch.float32).contiguous().numpy()
+        h.update(f"{i} {wave.shape} {int(_scalar(item['label']))}\n".encode() + wave.tobytes())
+    return h.hexdigest()[:16]
+
+def dataset_fingerprint(ds, # a `SpeechCommands`, `HFSpeechDataset`, `torch.utils.data.Subset` or any dataset of item-contract dicts
+                       )->str: # 16 hex digits
+    "A short stable digest of what `ds` holds; datasets other than ours (or HF rows without a fingerprint) are read in full."
+    if isinstance(ds, torch.utils.data.Subset): return _digest("Subset", dataset_fingerprint(ds.dataset), [int(i) for i in ds.indices])
+    if isinstance(ds, SpeechCommands):
+        return _digest("SpeechCommands", str(ds.root.resolve()), [f.relative_to(ds.root).as_posix() for f in ds.files],
+                       ds.targets, ds.labels, ds.length)
+    if isinstance(ds, HFSpeechDataset) and isinstance(getattr(ds.rows, "_fingerprint", None), str):
+        return _digest("HFSpeechDataset", ds.rows._fingerprint, ds.labels, ds.indices, ds.length, getattr(ds.rows, "column_names", None),
+                       [ds.audio_column, ds.label_column, ds.speaker_column, ds.path_column])
+    return _digest(type(ds).__name__, list(getattr(ds, "labels", None) or []), _items_digest(ds))
 
 # %% ../nbs/01_data.ipynb #dd8863da
 class TorchaudioStyleDataset(Dataset):
@@ -500,17 +611,48 @@ def make_synthetic_speech_commands(
     return root
 
 # %% ../nbs/01_data.ipynb #0084f606
-def dataset_summary(root:str|Path, # a Speech Commands folder (real or synthetic)
-                    words:Sequence[str]|None=None, # words to count; None: all word folders
+def _summary_columns(d)->tuple[list, list, list]:
+    "Class name, speaker id and length in samples of every item of the dataset `d`."
+    if isinstance(d, torch.utils.data.Subset):
+        names, speakers, lengths = _summary_columns(d.dataset)
+        return [names[i] for i in d.indices], [speakers[i] for i in d.indices], [lengths[i] for i in d.indices]
+    if isinstance(d, SpeechCommands): return [d.labels[t] for t in d.targets], list(d.speakers), [d.length] * len(d)
+    if isinstance(d, HFSpeechDataset):
+        rows, column = d.rows, d.speaker_column
+        if getattr(rows, "column_names", None) is None: values = [rows[i].get(column) for i in d.indices]
+        elif column in rows.column_names:
+            column = list(rows[column])  # that column only: no audio is read
+            values = [column[i] for i in d.indices]
+        else: values = [None] * len(d)
+        return [d.labels[t] for t in d.targets], [str(_scalar(v) or "") for v in values], [d.length] * len(d)
+    names, speakers, lengths = [], [], []
+    for i in range(len(d)):
+        item = d[i]
+        label = int(_scalar(item["label"]))
+        names.append(d.labels[label] if getattr(d, "labels", None) is not None else str(label))
+        speakers.append(str(item.get("speaker") or "")); lengths.append(len(item["input_values"]))
+    return names, speakers, lengths
+
+def dataset_summary(root_or_subsets:str|Path|Mapping, # a Speech Commands folder (real or synthetic), or a mapping subset -> dataset
+                    words:Sequence[str]|None=None, # words to count in a folder; None: all word folders (folders only)
                    )->pd.DataFrame: # one row per subset plus "total"
-    "Clips, words, speakers and hours of audio per subset of the Speech Commands folder `root`."
+    "Clips, words, speakers and hours of audio per subset of a Speech Commands folder or of a mapping subset → dataset."
+    subsets = {}  # subset -> (class name per item, speaker per item, seconds)
+    if isinstance(root_or_subsets, Mapping):
+        if words is not None: raise ValueError("words: only for a folder; select the classes when building the datasets")
+        if "total" in root_or_subsets: raise ValueError("subset 'total': the name of the summary's last row; rename it")
+        for subset, d in root_or_subsets.items():
+            names, speakers, lengths = _summary_columns(d)
+            subsets[subset] = names, speakers, sum(lengths) / SAMPLE_RATE
+    else:
+        for subset in SUBSETS:
+            d = SpeechCommands(root_or_subsets, subset, words=words)
+            subsets[subset] = [d.words[t] for t in d.targets], d.speakers, sum(sf.info(f).duration for f in d.files)
     rows, all_words, all_speakers = {}, set(), set()
-    for subset in SUBSETS:
-        d = SpeechCommands(root, subset, words=words)
-        seconds = sum(sf.info(f).duration for f in d.files)
-        used = {d.words[t] for t in d.targets}
-        rows[subset] = {"clips": len(d), "words": len(used), "speakers": len(set(d.speakers)), "hours": seconds / 3600}
-        all_words |= used; all_speakers |= set(d.speakers)
+    for subset, (names, speakers, seconds) in subsets.items():
+        used, people = set(names), {s for s in speakers if s}
+        rows[subset] = {"clips": len(names), "words": len(used), "speakers": len(people), "hours": seconds / 3600}
+        all_words |= used; all_speakers |= people
     rows["total"] = {"clips": sum(r["clips"] for r in rows.values()), "words": len(all_words), "speakers": len(all_speakers),
                      "hours": sum(r["hours"] for r in rows.values())}
     df = pd.DataFrame.from_dict(rows, orient="index")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import hashlib, json, math, os, shutil, time
 from dataclasses import dataclass, field, asdict
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from transformers import PretrainedConfig, PreTrainedModel, Trainer, TrainingArg
 from transformers.trainer_callback import PrinterCallback
 from transformers.trainer_utils import get_last_checkpoint
 
-from .data import SpeechCommands, collate_audio, audio_loader, make_synthetic_speech_commands
+from .data import SpeechCommands, collate_audio, audio_loader, make_synthetic_speech_commands, dataset_fingerprint
 from .models import FAMILIES, family_of, load_model, tiny_config, project_features, classify_from_projection
 
 # %% auto #0
@@ -123,6 +124,28 @@ def _build_model(source, labels:list[str], seed:int) -> PreTrainedModel:
         return FAMILIES[family_of(config)].classification(config)
     return load_model(source, num_labels=len(labels), id2label=id2label, layerdrop=0.0)
 
+def _finetune_data(data_root, words) -> tuple:
+    "Training and validation datasets of `finetune`, and how its settings name them."
+    if not isinstance(data_root, Mapping):
+        train, valid = (SpeechCommands(data_root, s, words=words) for s in ("training", "validation"))
+        data = dict(data_root=str(Path(data_root).resolve()))
+    else:
+        if words is not None:
+            raise ValueError(f"words={words!r}: only for a Speech Commands folder; with datasets, select the classes when building them "
+                             "(e.g. hf_speech_commands(..., words=...))")
+        if missing := [s for s in ("training", "validation") if s not in data_root]:
+            raise ValueError(f"data_root: the mapping has no {missing} (keys: {list(data_root)}); expected 'training' and 'validation' datasets")
+        train, valid = data_root["training"], data_root["validation"]
+        for subset, d in (("training", train), ("validation", valid)):
+            if getattr(d, "labels", None) is None: raise ValueError(f"data_root[{subset!r}]: a {type(d).__name__} without .labels (class names)")
+        if list(valid.labels) != list(train.labels):
+            raise ValueError(f"data_root: the validation labels {list(valid.labels)} differ from the training labels {list(train.labels)}")
+        data = dict(data={s: dataset_fingerprint(d) for s, d in (("training", train), ("validation", valid))})
+    if len(train) == 0 or len(valid) == 0:
+        where = "data_root" if isinstance(data_root, Mapping) else data_root
+        raise ValueError(f"{where}: the training and validation subsets must not be empty")
+    return train, valid, data
+
 def _accuracy_metric(eval_pred) -> dict:
     logits, labels = eval_pred
     logits = logits[0] if isinstance(logits, tuple) else logits
@@ -130,7 +153,7 @@ def _accuracy_metric(eval_pred) -> dict:
 
 # %% ../nbs/03_finetune.ipynb #5070652a
 def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, local folder, or a config to train from scratch
-             data_root:str|os.PathLike, # Speech Commands folder (real or synthetic): training and validation subsets
+             data_root:str|os.PathLike|Mapping, # Speech Commands folder (real or synthetic), or {"training": dataset, "validation": dataset}
              out_dir:str|os.PathLike, # run folder: checkpoints/, best/, finetune.json
              lr:float=2e-5, # peak learning rate (AdamW, linear warm-up and decay)
              max_steps:int=10_000, # optimisation steps
@@ -140,7 +163,7 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
              freeze_feature_encoder:bool=True, # keep the CNN feature encoder fixed (HF example default)
              precision:str|None=None, # None (fp32), "bf16" or "fp16" mixed precision
              seed:int=0, # seed of the head initialisation, the data order and dropout
-             words:list[str]|None=None, # classes (None: every word folder of `data_root`)
+             words:list[str]|None=None, # classes of a folder (None: every word folder); datasets are used as they are
              num_workers:int=0, # DataLoader worker processes
              progress:bool=True, # show the Trainer's progress bar
              callbacks:list|None=None, # `transformers.TrainerCallback`s (not part of the settings)
@@ -150,10 +173,9 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
     source = _model_source(model_name_or_path)
     if precision not in (None, "bf16", "fp16"): raise ValueError(f"precision must be None, 'bf16' or 'fp16', got {precision!r}")
     if max_steps < 1 or eval_steps < 1 or batch_size < 1: raise ValueError("max_steps, eval_steps and batch_size must be positive")
-    train, valid = (SpeechCommands(data_root, s, words=words) for s in ("training", "validation"))
-    if len(train) == 0 or len(valid) == 0: raise ValueError(f"{data_root}: the training and validation subsets must not be empty")
+    train, valid, data = _finetune_data(data_root, words)
     out_dir = Path(out_dir); best = out_dir/"best"
-    settings = dict(model=source, data_root=str(Path(data_root).resolve()), labels=train.labels, lr=lr, max_steps=max_steps,
+    settings = dict(model=source, **data, labels=list(train.labels), lr=lr, max_steps=max_steps,
                     batch_size=batch_size, warmup=warmup, eval_steps=eval_steps, freeze_feature_encoder=freeze_feature_encoder,
                     precision=precision, seed=seed, training_args=training_args)
     digest = _settings_digest(settings)
@@ -163,9 +185,8 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
     started = out_dir/"settings.json"
     if started.is_file() and json.loads(started.read_text()).get("digest") != digest and (out_dir/"checkpoints").is_dir():
         raise FileExistsError(f"{out_dir}: holds checkpoints of a fine-tuning run with other settings; choose another out_dir")
-    started.write_text(json.dumps(dict(digest=digest, settings=settings), indent=1, default=str))
-    model = _build_model(model_name_or_path, train.labels, seed)
-    if freeze_feature_encoder: model.freeze_feature_encoder()
+    # without a GPU, several processes (torchrun) train data-parallel on the CPU only when the Trainer is told so
+    cpu = {} if "use_cpu" in training_args else {"use_cpu": not torch.cuda.is_available()}
     args = TrainingArguments(
         output_dir=str(out_dir/"checkpoints"), max_steps=max_steps, learning_rate=lr, warmup_steps=int(warmup*max_steps),
         per_device_train_batch_size=batch_size, per_device_eval_batch_size=2*batch_size,
@@ -174,7 +195,12 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
         logging_steps=min(50, eval_steps), report_to="none", seed=seed, data_seed=seed,
         bf16=precision == "bf16", fp16=precision == "fp16", dataloader_num_workers=num_workers,
         dataloader_pin_memory=torch.cuda.is_available(),
-        remove_unused_columns=False, label_names=["labels"], disable_tqdm=not progress, **training_args)
+        remove_unused_columns=False, label_names=["labels"], disable_tqdm=not progress, **cpu, **training_args)
+    if args.process_index == 0:                    # one writer, atomically: the other processes may be reading it
+        tmp = started.with_name(f".settings.json.{os.getpid()}")
+        tmp.write_text(json.dumps(dict(digest=digest, settings=settings), indent=1, default=str)); os.replace(tmp, started)
+    model = _build_model(model_name_or_path, list(train.labels), seed)
+    if freeze_feature_encoder: model.freeze_feature_encoder()
     trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=valid, data_collator=collate_audio,
                       compute_metrics=_accuracy_metric, callbacks=callbacks)
     if not progress: trainer.remove_callback(PrinterCallback)   # it prints the logs when the progress bar is off
@@ -189,6 +215,7 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
         record.write_text(json.dumps(dict(digest=digest, settings=settings, best_checkpoint=state.best_model_checkpoint,
                                           best_validation_accuracy=state.best_metric, seconds=time.time() - t0,
                                           log=state.log_history), indent=1, default=str))
+    trainer.accelerator.wait_for_everyone()        # no process returns before best/ is there
     return best
 
 # %% ../nbs/03_finetune.ipynb #4fdf5a15

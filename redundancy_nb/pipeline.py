@@ -16,11 +16,13 @@ import yaml
 import matplotlib.pyplot as plt
 
 import redundancy_nb
-from .data import (CORE_WORDS, SpeechCommands, make_synthetic_speech_commands, dataset_summary)
+from .data import (CORE_WORDS, SUBSETS, HF_SPLITS, SpeechCommands, HFSpeechDataset, hf_speech_commands,
+                                make_synthetic_speech_commands, dataset_summary)
 from .models import load_model, tiny_config, FAMILIES, extract_features
 from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate, demo_teacher, demo_run_dir
 from filelock import FileLock
-from .similarity import (METRICS, SimilarityMatrix, batched_similarity, find_blocks, plot_similarity_grid)
+from .similarity import (METRICS, SimilarityMatrix, batched_similarity, merge_similarity, find_blocks,
+                                      plot_similarity_grid)
 from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_blocks, pruning_curves,
                                    plot_pruning_curves, plot_pruned_similarity)
 from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, DistilledNetwork, mimicker_grid,
@@ -30,23 +32,29 @@ from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency
 from .models import encoder_layers
 
 # %% auto #0
-__all__ = ['STAGES', 'PRESETS', 'MODEL_STAGES', 'REPORTERS', 'SUMMARIZERS', 'DataConfig', 'ModelConfig', 'FinetuneConfig',
-           'SimilarityConfig', 'PruningConfig', 'DistillConfig', 'EfficiencyConfig', 'ExperimentConfig',
-           'preset_config', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest', 'RunContext',
-           'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'teacher_source', 'teacher_path',
-           'load_teacher', 'teacher_stage', 'clip_sample', 'teacher_features', 'metric_options', 'similarity_stage',
-           'load_similarity', 'teacher_orders', 'pruning_stage', 'distill_stage', 'efficiency_stage', 'teachers_table',
-           'report_stage', 'versions', 'resolve_config', 'prepare_out', 'run', 'demo_run', 'summary_table', 'main']
+__all__ = ['DATA_KINDS', 'STAGES', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES', 'REPORTERS', 'SUMMARIZERS', 'DataConfig',
+           'ModelConfig', 'FinetuneConfig', 'SimilarityConfig', 'PruningConfig', 'DistillConfig', 'EfficiencyConfig',
+           'ExperimentConfig', 'preset_config', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest',
+           'RunContext', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'training_data',
+           'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample', 'teacher_features',
+           'metric_options', 'rank_batches', 'similarity_stage', 'load_similarity', 'teacher_orders', 'pruning_stage',
+           'distill_stage', 'efficiency_stage', 'teachers_table', 'report_stage', 'versions', 'resolve_config',
+           'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table', 'data_option', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
+DATA_KINDS = ("synthetic", "folder", "hf")
+
 @dataclass
 class DataConfig:
     "Where the clips come from."
-    kind:str = "synthetic" # "synthetic" (espeak-ng, built into the run folder) or "folder" (Speech Commands v0.02 layout)
-    root:str|None = None # folder: the Speech Commands folder; synthetic: where to build it (None: <run>/data)
-    words:list|None = None # classes (None: synthetic CORE_WORDS; folder: every word folder)
+    kind:str = "synthetic" # "synthetic" (espeak-ng, built into the run folder), "folder" (Speech Commands v0.02 layout) or "hf" (HF datasets)
+    root:str|None = None # folder: the Speech Commands folder; synthetic: where to build it (None: <run>/data); hf: a `save_to_disk` folder or hub id
+    words:list|None = None # classes (None: synthetic CORE_WORDS; folder: every word folder; hf: every label but _silence_)
     n_speakers:int = 200 # synthetic only: speakers (each says every word once; 80/10/10 split by speaker)
     seed:int = 0 # synthetic only: generator seed
+    hf_config:str|None = None # hf only: the dataset's config on the hub (google/speech_commands: "v0.02")
+    hf_revision:str|None = None # hf only: hub revision ("refs/convert/parquet": the Parquet export of a script dataset)
+    splits:dict = field(default_factory=lambda: dict(HF_SPLITS)) # hf only: subset (training, validation, testing) -> split name
 
 @dataclass
 class ModelConfig:
@@ -163,8 +171,12 @@ def _from_dict(cls, d, where:str):
 def _check_section(cfg, where:str):
     "Value checks that a typo in a YAML file would otherwise turn into a late, obscure failure."
     def bad(key, msg): raise ValueError(f"{where}.{key}: {msg}")
-    if isinstance(cfg, DataConfig) and cfg.kind not in ("synthetic", "folder"): bad("kind", f"expected 'synthetic' or 'folder', got {cfg.kind!r}")
-    if isinstance(cfg, DataConfig) and cfg.kind == "folder" and not cfg.root: bad("root", "a 'folder' dataset needs root: <Speech Commands folder>")
+    if isinstance(cfg, DataConfig):
+        if cfg.kind not in DATA_KINDS: bad("kind", f"expected one of {list(DATA_KINDS)}, got {cfg.kind!r}")
+        if cfg.kind == "folder" and not cfg.root: bad("root", "a 'folder' dataset needs root: <Speech Commands folder>")
+        if cfg.kind == "hf" and not cfg.root: bad("root", "an 'hf' dataset needs root: <save_to_disk folder or hub id, e.g. google/speech_commands>")
+        if not isinstance(cfg.splits, dict) or sorted(cfg.splits) != sorted(SUBSETS):
+            bad("splits", f"expected a mapping of {list(SUBSETS)} to split names, got {cfg.splits!r}")
     if isinstance(cfg, FinetuneConfig) and cfg.preset not in FINETUNE_PRESETS: bad("preset", f"expected one of {list(FINETUNE_PRESETS)}, got {cfg.preset!r}")
     if isinstance(cfg, DistillConfig):
         if cfg.preset not in DISTILL_PRESETS: bad("preset", f"expected one of {list(DISTILL_PRESETS)}, got {cfg.preset!r}")
@@ -208,7 +220,7 @@ PRESETS = {
         efficiency=dict(n_runs=30, warmup=5)),
     "paper": dict(
         name="paper",
-        data=dict(kind="folder", root="speech_commands_v0.02"),
+        data=dict(kind="hf", root="google/speech_commands", hf_config="v0.02", hf_revision="refs/convert/parquet"),
         models=[dict(name="wav2vec2-base", source="facebook/wav2vec2-base"),
                 dict(name="wav2vec2-large", source="facebook/wav2vec2-large"),
                 dict(name="wavlm-base", source="microsoft/wavlm-base"),
@@ -280,44 +292,71 @@ class RunContext:
     summaries:dict = field(default_factory=dict) # stage id -> summary
     ran:list = field(default_factory=list) # stage ids computed (not skipped) in this call
     progress:bool = True
+    state:object = None # `accelerate.PartialState` when the run is one of several processes (torchrun), else None
+    cache:dict = field(default_factory=dict) # objects loaded once per run (e.g. the Hugging Face datasets)
+
+    @property
+    def world(self) -> int: return 1 if self.state is None else self.state.num_processes
+    @property
+    def rank(self) -> int: return 0 if self.state is None else self.state.process_index
+    @property
+    def is_main(self) -> bool: return self.rank == 0
 
     @property
     def device(self) -> torch.device:
+        if self.world > 1: return self.state.device      # this process's GPU (cuda:<local rank>) or the CPU
         return torch.device(self.config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+    def barrier(self):
+        "Wait for every process of the run (nothing to wait for in a single process)."
+        if self.state is not None: self.state.wait_for_everyone()
+
+    def gather(self, obj) -> list:
+        "`obj` of every process, in rank order (`[obj]` in a single process)."
+        if self.state is None: return [obj]
+        from accelerate.utils import gather_object
+        return gather_object([obj])
 
 def run_stage(ctx:RunContext, # the run
               stage_id:str, # e.g. "teacher/demo"
               fn:Callable, # fn(ctx) -> summary dict (with an "outputs" list of files relative to the run folder)
               inputs, # the JSON-able settings the stage reads
               after:tuple=(), # stage ids whose results it uses
+              parallel:bool=False, # several processes: every one calls `fn` (else the main process alone)
              ) -> dict:
     "Run `fn` unless its record matches these inputs and its outputs still exist; return its summary."
     key = digest(stage_id, inputs, [ctx.keys[a] for a in after], redundancy_nb.__version__)
     record_path = ctx.out/"stages"/f"{stage_id.replace('/', '__')}.json"
+    ctx.barrier()                  # every process looks at the same records
     if record_path.is_file():
         record = json.loads(record_path.read_text())
         if record.get("key") == key and all((ctx.out/p).exists() for p in record["summary"].get("outputs", [])):
             ctx.keys[stage_id], ctx.summaries[stage_id] = key, record["summary"]
             if ctx.progress: print(f"[{stage_id}] up to date, skipped")
             return record["summary"]
-    if ctx.progress: print(f"[{stage_id}] running")
+    if ctx.progress: print(f"[{stage_id}] running" + (f" on {ctx.world} processes" if parallel and ctx.world > 1 else ""))
     t0 = time.time()
-    summary = fn(ctx)
-    summary["seconds"] = round(time.time() - t0, 2)
-    write_json(record_path, dict(key=key, stage=stage_id, inputs=inputs, after=list(after), summary=summary))
+    summary = fn(ctx) if parallel or ctx.is_main else None
+    if ctx.is_main:
+        summary["seconds"] = round(time.time() - t0, 2)
+        write_json(record_path, dict(key=key, stage=stage_id, inputs=inputs, after=list(after), summary=summary))
+    ctx.barrier()                  # the others read what the main process recorded
+    if not ctx.is_main: summary = json.loads(record_path.read_text())["summary"]
     ctx.keys[stage_id], ctx.summaries[stage_id] = key, summary
     ctx.ran.append(stage_id)
     return summary
 
 # %% ../nbs/08_pipeline.ipynb #cf3d773a
 MODEL_STAGES = []  # (name, fn(ctx, model_config) -> summary, inputs(config) -> dict, after(model_config, config) -> stage ids)
+PARALLEL_STAGES = {"teacher", "similarity"}  # stages every process of a multi-process run takes part in
 REPORTERS = []     # fn(ctx, figures_dir, tables_dir) -> paths written, run by the report stage
 SUMMARIZERS = []   # fn(results, model_name) -> extra columns of the terminal summary
 
 # %% ../nbs/08_pipeline.ipynb #f68ba68b
-def data_root(ctx:RunContext) -> Path:
-    "The Speech Commands folder of the run."
+def data_root(ctx:RunContext) -> Path|str:
+    "The Speech Commands folder of the run (for 'hf': the `save_to_disk` folder or the hub id)."
     d = ctx.config.data
+    if d.kind == "hf": return Path(d.root).expanduser() if Path(d.root).expanduser().exists() else d.root
     if d.kind == "folder": return Path(d.root).expanduser()
     return Path(d.root).expanduser() if d.root else ctx.out/"data"
 
@@ -326,22 +365,34 @@ def run_relative(ctx:RunContext, path) -> str:
     p = Path(path)
     return str(p.relative_to(ctx.out)) if p.is_absolute() and p.is_relative_to(ctx.out) else str(path)
 
-def _summary_dict(root:Path, words) -> dict:
-    df = dataset_summary(root, words)
+def _summary_dict(root_or_subsets, words) -> dict:
+    df = dataset_summary(root_or_subsets, words)
     return {s: {k: (float(v) if k == "hours" else int(v)) for k, v in row.items()} for s, row in df.iterrows()}
 
 def data_stage(ctx:RunContext) -> dict:
-    "Build the synthetic Speech Commands (or check the given folder) and summarise it."
+    "Build the synthetic Speech Commands (or check the given folder or Hugging Face dataset) and summarise it."
     d, root = ctx.config.data, data_root(ctx)
+    if d.kind == "hf":
+        subsets = {s: subset(ctx, s) for s in SUBSETS}
+        return dict(root=str(root), labels=subsets["testing"].labels, summary=_summary_dict(subsets, None), outputs=[])
     if d.kind == "synthetic":
         make_synthetic_speech_commands(root, words=d.words or CORE_WORDS, n_speakers=d.n_speakers, seed=d.seed, progress=ctx.progress)
     words = SpeechCommands(root, "testing", words=d.words).labels
     outputs = [str((root/"synthetic_manifest.json").relative_to(ctx.out))] if d.kind == "synthetic" and root.is_relative_to(ctx.out) else []
     return dict(root=run_relative(ctx, root), labels=words, summary=_summary_dict(root, d.words), outputs=outputs)
 
-def subset(ctx:RunContext, name:str) -> SpeechCommands:
+def subset(ctx:RunContext, name:str) -> SpeechCommands|HFSpeechDataset:
     "One subset (training, validation, testing) of the run's data, with the run's classes."
-    return SpeechCommands(data_root(ctx), name, words=ctx.config.data.words)
+    d = ctx.config.data
+    if d.kind != "hf": return SpeechCommands(data_root(ctx), name, words=d.words)
+    if "hf" not in ctx.cache:                           # load (or download) once per run
+        ctx.cache["hf"] = hf_speech_commands(data_root(ctx), d.hf_config, words=d.words, splits=d.splits, revision=d.hf_revision)
+    return ctx.cache["hf"][name]
+
+def training_data(ctx:RunContext):
+    "What `finetune` reads: the Speech Commands folder, or the training and validation datasets."
+    if ctx.config.data.kind != "hf": return data_root(ctx)
+    return {s: subset(ctx, s) for s in ("training", "validation")}
 
 # %% ../nbs/08_pipeline.ipynb #d687fd54
 def teacher_source(source:str):
@@ -366,8 +417,10 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
     if m.source == "demo" and not m.finetune: raise ValueError(f"model {m.name}: source 'demo' is trained here; set finetune: true")
     if m.finetune:
         kwargs = {**FINETUNE_PRESETS[f.preset], **f.overrides}
-        finetune(teacher_source(m.source), data_root(ctx), ctx.out/m.name/"teacher", words=ctx.config.data.words,
+        words = None if ctx.config.data.kind == "hf" else ctx.config.data.words   # hf subsets are already filtered
+        finetune(teacher_source(m.source), training_data(ctx), ctx.out/m.name/"teacher", words=words,
                  precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, **kwargs)
+    if not ctx.is_main: return {}                       # the main process evaluates and records
     model = load_teacher(ctx, m)
     if model.config.id2label and [model.config.id2label[i] for i in range(model.config.num_labels)] != ctx.summaries["data"]["labels"] and not m.finetune:
         print(f"warning: {m.name}'s head labels differ from the data's; classes are matched by index")
@@ -390,10 +443,11 @@ def clip_sample(ctx:RunContext, name:str) -> torch.utils.data.Subset:
     if n < 4: raise ValueError(f"the {name} subset has {len(ds)} clips; at least 4 are needed to compare layers")
     return torch.utils.data.Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(ctx.config.seed))[:n].tolist())
 
-def teacher_features(ctx:RunContext, m:ModelConfig, model=None) -> torch.Tensor:
-    "Block outputs `[L, n, D]` of the similarity clips (cached in the run folder)."
+def teacher_features(ctx:RunContext, m:ModelConfig, model=None, clips=None) -> torch.Tensor:
+    "Block outputs `[L, n, D]` of the similarity clips, or of `clips` (cached in the run folder)."
     model = model if model is not None else load_teacher(ctx, m)
-    return extract_features(model, clip_sample(ctx, ctx.config.similarity.subset), pool=ctx.config.similarity.pool,
+    clips = clips if clips is not None else clip_sample(ctx, ctx.config.similarity.subset)
+    return extract_features(model, clips, pool=ctx.config.similarity.pool,
                             batch_size=min(64, ctx.config.similarity.batch_size), device=ctx.device,
                             dtype=ctx.config.precision, cache_dir=ctx.out/m.name/"features", progress=ctx.progress)
 
@@ -401,18 +455,36 @@ def metric_options(s:SimilarityConfig, metric:str) -> dict:
     "The options of `metric` that the config sets (each metric accepts only its own)."
     return {"cka": dict(estimator=s.estimator), "mutual_knn": dict(k=s.k)}.get(metric, {})
 
+def rank_batches(n_batches:int, # batches in all
+                 rank:int, # this process (0 ... world - 1)
+                 world:int, # processes
+                ) -> list[int]:
+    "The batches process `rank` of `world` computes: every `world`-th, from `rank` on."
+    if not 0 <= rank < world: raise ValueError(f"rank must be in [0, {world}), got {rank}")
+    return list(range(rank, n_batches, world))
+
 def similarity_stage(ctx:RunContext, m:ModelConfig) -> dict:
-    "Similarity matrices of every metric, their blocks, saved as JSON."
+    "Similarity matrices of every metric, their blocks, saved as JSON; several processes share the batches."
     s = ctx.config.similarity
-    feats = teacher_features(ctx, m)
+    clips = clip_sample(ctx, s.subset)
+    bs = min(s.batch_size, len(clips))
+    mine = rank_batches(-(-len(clips) // bs), ctx.rank, ctx.world)
+    local = torch.utils.data.Subset(clips, [i for b in mine for i in range(b * bs, min(b * bs + bs, len(clips)))])
+    feats = teacher_features(ctx, m, clips=local) if len(local) else None
+    parts = {metric: None if feats is None else batched_similarity(feats, metric, batch_size=bs, progress=False,
+                                                                   **metric_options(s, metric)).to_dict()
+             for metric in s.metrics}
+    gathered = ctx.gather(parts)
+    if not ctx.is_main: return {}
     folder, outputs, blocks = ctx.out/m.name/"similarity", [], {}
     for metric in s.metrics:
-        matrix = batched_similarity(feats, metric, batch_size=s.batch_size, progress=False, **metric_options(s, metric))
+        shares = [SimilarityMatrix.from_dict(g[metric]) for g in gathered if g[metric] is not None]
+        matrix = shares[0] if len(shares) == 1 else merge_similarity(shares)
         atomic_write(folder/f"{metric}.json", matrix.to_json())
         blocks[metric] = [[r.start, r.stop] for r in find_blocks(matrix)]
         outputs.append(str(Path(m.name)/"similarity"/f"{metric}.json"))
     write_json(folder/"blocks.json", dict(block_metric=s.block_metric, blocks=blocks))
-    return dict(n_clips=feats.shape[1], n_batches=feats.shape[1] // min(s.batch_size, feats.shape[1]), blocks=blocks,
+    return dict(n_clips=matrix.n_clips, n_batches=matrix.n_batches, processes=ctx.world, blocks=blocks,
                 outputs=outputs + [str(Path(m.name)/"similarity"/"blocks.json")])
 
 def load_similarity(out:Path, model_name:str) -> dict[str, SimilarityMatrix]:
@@ -603,7 +675,7 @@ def prepare_out(out_dir:str|os.PathLike) -> Path:
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"output folder {out} exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out/".write_test"; probe.write_text("ok"); probe.unlink()
+        probe = out/f".write_test-{os.getpid()}"; probe.write_text("ok"); probe.unlink()   # one per process
     except OSError as e: raise PermissionError(f"output folder {out} is not writable: {e.strerror or e}") from None
     return out
 
@@ -611,13 +683,22 @@ def prepare_out(out_dir:str|os.PathLike) -> Path:
 def _stage(ctx, name, m, fn, inputs, after):
     if missing := [a for a in after if a not in ctx.keys]:
         raise ValueError(f"stage {name} needs {', '.join(a.split('/')[0] for a in missing)}: add it to the config's stages")
-    return run_stage(ctx, f"{name}/{m.name}", lambda c: fn(c, m), inputs, after=after)
+    return run_stage(ctx, f"{name}/{m.name}", lambda c: fn(c, m), inputs, after=after, parallel=name in PARALLEL_STAGES)
+
+def process_state(cfg:ExperimentConfig):
+    "The `accelerate.PartialState` of a run launched as several processes (torchrun, accelerate launch), else None."
+    if int(os.environ.get("WORLD_SIZE", "1")) < 2: return None
+    from accelerate import PartialState
+    from datetime import timedelta
+    cpu = (cfg.device or ("cuda" if torch.cuda.is_available() else "cpu")).startswith("cpu")
+    # the others wait while the main process builds data or evaluates: a generous timeout
+    return PartialState(cpu=cpu, timeout=timedelta(hours=2))
 
 
 def run(config:ExperimentConfig|dict|str|os.PathLike, # config, dict, preset name or YAML/JSON file
         out_dir:str|os.PathLike, # run folder (created; an earlier run's results are reused where still valid)
         progress:bool=True, # progress bars and stage messages
-       ) -> dict: # the content of results.json
+       ) -> dict|None: # the content of results.json (None in the other processes of a multi-process run)
     "Run every stage of an experiment into `out_dir`, skipping stages whose results are already there."
     cfg, out = resolve_config(config), prepare_out(out_dir)
     from transformers.utils import logging as hf_logging
@@ -627,17 +708,25 @@ def run(config:ExperimentConfig|dict|str|os.PathLike, # config, dict, preset nam
     finally:
         if bars: hf_logging.enable_progress_bar()
 
-def _run(cfg:ExperimentConfig, out:Path, progress:bool) -> dict:
-    atomic_write(out/"config.yaml", cfg.to_yaml())
-    write_json(out/"versions.json", versions())
-    ctx = RunContext(cfg, out, progress=progress)
+def _run(cfg:ExperimentConfig, out:Path, progress:bool) -> dict|None:
+    state = process_state(cfg)
+    ctx = RunContext(cfg, out, progress=progress, state=state)
+    if ctx.is_main:
+        atomic_write(out/"config.yaml", cfg.to_yaml())
+        write_json(out/"versions.json", {**versions(), "processes": ctx.world})
+    else: ctx.progress = False                          # one set of bars and messages
     t0 = time.time()
     run_stage(ctx, "data", data_stage, asdict(cfg.data))
-    for m in cfg.models:
+    parallel = [st for st in MODEL_STAGES if st[0] in PARALLEL_STAGES and st[0] in cfg.stages]
+    for m in cfg.models:                                # first what every process takes part in ...
         _stage(ctx, "teacher", m, teacher_stage, dict(model=asdict(m), finetune=asdict(cfg.finetune), words=cfg.data.words,
                                                       precision=cfg.precision, seed=cfg.seed), after=("data",))
+        for name, fn, inputs, after in parallel: _stage(ctx, name, m, fn, inputs(cfg), after(m, cfg))
+    if not ctx.is_main: return None                     # ... then the main process goes on alone
+    ctx.state = None
+    for m in cfg.models:
         for name, fn, inputs, after in MODEL_STAGES:
-            if name in cfg.stages: _stage(ctx, name, m, fn, inputs(cfg), after(m, cfg))
+            if name in cfg.stages and name not in PARALLEL_STAGES: _stage(ctx, name, m, fn, inputs(cfg), after(m, cfg))
     if "report" in cfg.stages: run_stage(ctx, "report", report_stage, {}, after=tuple(ctx.keys))
     results = dict(name=cfg.name, out=str(out), seconds=round(time.time() - t0, 2), ran=ctx.ran, stages=ctx.summaries)
     write_json(out/"results.json", results)
@@ -701,7 +790,8 @@ def _parser() -> argparse.ArgumentParser:
         q = sub.add_parser(name, help=help)
         q.add_argument("--model", required=True, help="hub id or local checkpoint folder (with a classification head, "
                                                       "unless --finetune)")
-        q.add_argument("--data", required=True, type=Path, help="Speech Commands folder (v0.02 layout)")
+        q.add_argument("--data", required=True, help="Speech Commands folder (v0.02 layout), a Hugging Face dataset saved "
+                                                     "with save_to_disk, or hf:<hub id>[:<config>] (e.g. hf:google/speech_commands:v0.02)")
         q.add_argument("--out", type=Path, required=True, help="run folder")
         q.add_argument("--finetune", action="store_true", help="fine-tune the model on the data first")
         q.add_argument("--preset", default="paper", help="fine-tuning preset with --finetune (default: paper)")
@@ -724,10 +814,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/08_pipeline.ipynb #84f0aa31
+def data_option(text:str) -> dict:
+    "The data section for `--data`: a Speech Commands folder, a `save_to_disk` folder, or hf:<hub id>[:<config>]."
+    text = str(text)
+    if text.startswith("hf:"):
+        hub_id, _, config = text[3:].partition(":")
+        return dict(kind="hf", root=hub_id, hf_config=config or None)
+    return dict(kind="hf" if (Path(text)/"dataset_dict.json").is_file() else "folder", root=text)
+
 def _single_stage_config(a) -> ExperimentConfig:
     "The one-model config behind `finetune`, `similarity`, `prune` and `distill` subcommands."
     model = dict(name=Path(str(a.model).rstrip("/")).name or "model", source=str(a.model), finetune=a.finetune or a.command == "finetune")
-    d = dict(name=a.command, data=dict(kind="folder", root=str(a.data)), models=[model], finetune=dict(preset=a.preset),
+    d = dict(name=a.command, data=data_option(a.data), models=[model], finetune=dict(preset=a.preset),
              device=a.device, stages=["data", "teacher", "report"])
     ints = lambda text: [int(v) for v in text.split(",")]
     if a.command == "similarity":
@@ -760,6 +858,7 @@ def main(argv:list[str]|None=None) -> int:
         else:
             cfg, out = _single_stage_config(a), a.out
         results = run(cfg, out, progress=not a.quiet)
+        if results is None: return 0                     # not the main process of a torchrun launch
         print(f"\n{cfg.name}: {len(results['ran'])} stages computed, {len(results['stages']) - len(results['ran'])} "
               f"reused, {results['seconds']:.0f} s; results in {out}/results.json")
         print(summary_table(results).to_string(index=False))

@@ -21,8 +21,8 @@ from tqdm.auto import tqdm
 __all__ = ['METRICS', 'ESTIMATORS', 'KERNELS', 'POOLS', 'METRIC_LABELS', 'BANDWIDTH_RULE', 'METRIC_CMAPS', 'layer_features',
            'block_features', 'SimilarityMatrix', 'pair_similarity', 'center_grams', 'layer_grams', 'cosine_matrix',
            'u_center_grams', 'rbf_grams', 'hsic_matrix', 'cka_from_hsic', 'cka_matrix', 'knn_indicators',
-           'mutual_knn_matrix', 'layer_similarity', 'iter_batches', 'batched_similarity', 'streaming_cka',
-           'block_dispersion', 'segment_layers', 'block_scores', 'find_blocks', 'plot_similarity',
+           'mutual_knn_matrix', 'layer_similarity', 'iter_batches', 'batched_similarity', 'merge_similarity',
+           'streaming_cka', 'block_dispersion', 'segment_layers', 'block_scores', 'find_blocks', 'plot_similarity',
            'plot_similarity_grid']
 
 # %% ../nbs/04_similarity.ipynb #e2ad66d0
@@ -520,6 +520,38 @@ def batched_similarity(features_or_batches:Tensor|Iterable, # `[L, N, D]` / `[L,
     stacked = torch.stack(matrices)
     return SimilarityMatrix(stacked.mean(0), metric, settings, n=n, n_batches=len(sizes), n_clips=sum(sizes),
                             std=stacked.std(0) if len(sizes) > 1 else None)
+
+# %% ../nbs/04_similarity.ipynb #a9828cb8
+_MEAN_PROTOCOL = "mean of per-batch matrices"
+
+def _part_sizes(m:SimilarityMatrix) -> list[int]:
+    "Clips in each batch of a batch-averaged matrix."
+    return list(m.settings.get("batch_sizes") or [m.n] * m.n_batches)
+
+def merge_similarity(parts:Sequence[SimilarityMatrix], # batch-averaged matrices (`batched_similarity`) of disjoint batches
+                    ) -> SimilarityMatrix:
+    "The matrix `batched_similarity` gives on all the parts' batches: pooled mean and standard deviation."
+    parts = list(parts)
+    if not parts: raise ValueError("merge_similarity needs at least one matrix")
+    first = parts[0]
+    common = lambda m: {k: v for k, v in m.settings.items() if k != "batch_sizes"}
+    for i, m in enumerate(parts):
+        if not isinstance(m, SimilarityMatrix): raise TypeError(f"part {i} is a {type(m).__name__}, not a SimilarityMatrix")
+        if m.settings.get("protocol") != _MEAN_PROTOCOL:
+            raise ValueError(f"part {i} was computed as {m.settings.get('protocol')!r}: only batch-averaged matrices "
+                             f"({_MEAN_PROTOCOL!r}, from `batched_similarity`) can be merged")
+        if (m.metric, common(m), m.L) != (first.metric, common(first), first.L):
+            raise ValueError(f"part {i} ({m.label}, L={m.L}, settings {common(m)}) does not match part 0 "
+                             f"({first.label}, L={first.L}, settings {common(first)})")
+    k = torch.tensor([m.n_batches for m in parts], dtype=torch.float64)[:, None, None]
+    means = torch.stack([m.values for m in parts])
+    var = torch.stack([torch.zeros_like(m.values) if m.std is None else m.std**2 for m in parts])
+    K = int(k.sum())
+    mean = (k * means).sum(0) / K
+    std = (((k - 1) * var + k * (means - mean)**2).sum(0) / (K - 1)).sqrt() if K > 1 else None
+    sizes = [n for m in parts for n in _part_sizes(m)]
+    settings, n = _batch_record(sizes, common(first), _MEAN_PROTOCOL, None)
+    return SimilarityMatrix(mean, first.metric, settings, n=n, n_batches=K, n_clips=sum(sizes), std=std)
 
 # %% ../nbs/04_similarity.ipynb #0cb5fa79
 def streaming_cka(features_or_batches:Tensor|Iterable, # `[L, N, D]` / `[L, N, T, d]` tensor, or an iterable of `[L, b, ...]` batches
