@@ -687,6 +687,47 @@ class DistilledNetwork:
         return dict(name=self.name, type=self.network, kind=self.kind, N=self.n_layers, z=self.hidden,
                     accuracy=self.evaluation.accuracy, sem=self.evaluation.sem)
 
+def _run_folder(out_dir, name:str) -> Path: return Path(out_dir)/name.replace(" ", "_").replace("=", "")
+
+def _grid_student(teacher:nn.Module, network:str, g:dict, two:tuple|None, seed:int) -> MimickingNetwork:
+    "The untrained network `network` (mimicker, non_mimicker, head_only) of grid entry `g`."
+    if network == "head_only": return head_only(teacher)
+    return MimickingNetwork(teacher, g["kind"], g["n_layers"], g["hidden"], targets=two if g["n_layers"] == 2 else None, seed=seed)
+
+_WORKER = {}   # what a worker process of `distill_grid` keeps between its jobs: the teacher and the features
+
+def _start_worker(threads:int, teacher:tuple, features:tuple):
+    "Set up a worker process: its share of the CPU threads, the teacher (rebuilt from its weights) and the features."
+    torch.set_num_threads(threads)
+    cls, config, state, dtype = teacher           # weight-normed modules do not pickle; their weights do
+    _WORKER["teacher"] = cls(config).to(dtype).eval(); _WORKER["teacher"].load_state_dict(state)
+    _WORKER["features"] = [DistillFeatures(**parts) for parts, _ in features]
+    for f, (_, fingerprint) in zip(_WORKER["features"], features): f._fingerprint = fingerprint   # computed once, by the parent
+
+def _train_in_worker(spec:tuple, folder:Path, kwargs:dict):
+    "Build one network of the grid and train it, in a worker process."
+    train_student(_grid_student(_WORKER["teacher"], *spec), *_WORKER["features"], folder, **kwargs)
+
+def _cost(network:str, g:dict) -> float:
+    "A rough relative training cost, to start the longest runs first."
+    return (0 if network == "head_only" else (8 if g["kind"] == "transformer" else 1) * g["n_layers"]) + (network == "mimicker")
+
+def _train_in_workers(teacher:nn.Module, jobs:list, train:DistillFeatures, valid:DistillFeatures, workers:int, progress:bool):
+    "Train the grid's jobs (name, spec, folder, kwargs) in `workers` processes, each with an equal share of the CPU threads."
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from redundancy_nb import distill as package   # the importable copy of these functions (a notebook's are in __main__)
+    threads = max(1, torch.get_num_threads() // workers)
+    teacher = type(teacher), teacher.config, {k: v.cpu() for k, v in teacher.state_dict().items()}, next(teacher.parameters()).dtype
+    features = tuple((dict(hidden=f.hidden, targets=f.targets, labels=f.labels, mask=f.mask, info=f.info), f.fingerprint()) for f in (train, valid))
+    # spawn, not fork: a fork of a process whose OpenMP threads have run can hang
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=package._start_worker,
+                             initargs=(threads, teacher, features)) as pool:
+        futures = {pool.submit(package._train_in_worker, spec, folder, kwargs): name for name, spec, folder, kwargs in jobs}
+        for future in tqdm(as_completed(futures), total=len(futures), desc=f"distill_grid ({workers} workers)", unit="network", disable=not progress):
+            try: future.result()
+            except Exception as e: raise RuntimeError(f"training {futures[future]} failed in a worker: {e}") from e
+
 def distill_grid(teacher:nn.Module, # the fine-tuned teacher, with its head
                  train:DistillFeatures, # training features (`teacher_features`, with every target block the grid needs)
                  valid:DistillFeatures, # validation features (best checkpoints)
@@ -701,25 +742,30 @@ def distill_grid(teacher:nn.Module, # the fine-tuned teacher, with its head
                  seed:int=0, # initialisation, shuffling and dropout
                  device:str|torch.device|None=None, # None: CUDA if available
                  progress:bool=True, # progress bars
+                 workers:int=1, # networks trained at once, in separate processes sharing the CPU threads (or the GPU)
                  **overrides, # changes to the preset (mimic_epochs, adapt_epochs, lr, batch_size)
                 ) -> dict[str, DistilledNetwork]:
     "Train the mimickers, non-mimickers and head-only network of `grid` on cached features and evaluate them on `test`."
     if preset not in DISTILL_PRESETS: raise ValueError(f"preset must be one of {list(DISTILL_PRESETS)}, got {preset!r}")
     if unknown := sorted(set(overrides) - set(DISTILL_PRESETS[preset])): raise ValueError(f"unknown settings {unknown}; expected {list(DISTILL_PRESETS[preset])}")
     if bad := [n for n in networks if n not in NETWORK_TYPES]: raise ValueError(f"networks must be among {NETWORK_TYPES}, got {bad}")
+    workers = _positive_int(workers, "workers")
     settings = {**DISTILL_PRESETS[preset], **overrides}
     L = len(encoder_layers(teacher))
     two = mimic_targets(L, 2, targets, similarity) if any(g["n_layers"] == 2 for g in grid) else None
     runs = [(net, g) for g in grid for net in ("mimicker", "non_mimicker") if net in networks]
     if "head_only" in networks: runs.append(("head_only", {}))
+    kwargs = lambda network: dict(mimic_epochs=settings["mimic_epochs"] if network == "mimicker" else 0, adapt_epochs=settings["adapt_epochs"],
+                                  lr=settings["lr"], batch_size=settings["batch_size"], second_input=second_input, seed=seed, device=device, progress=False)
+    if workers > 1:    # train in parallel; the loop below then finds every run finished and only loads it
+        jobs = [(name, (net, g, two, seed), folder, kwargs(net)) for net, g in sorted(runs, key=lambda r: -_cost(*r))
+                if not ((folder := _run_folder(out_dir, name := network_name(net, **g)))/"distill.json").is_file()]
+        if jobs: _train_in_workers(teacher, jobs, train, valid, workers, progress)
     results = {}
-    for network, g in tqdm(runs, desc="distill_grid", unit="network", disable=not progress):
+    for network, g in tqdm(runs, desc="distill_grid", unit="network", disable=not progress or workers > 1):
         name = network_name(network, **g)
-        if network == "head_only": student = head_only(teacher)
-        else: student = MimickingNetwork(teacher, g["kind"], g["n_layers"], g["hidden"], targets=two if g["n_layers"] == 2 else None, seed=seed)
-        mimic_epochs = settings["mimic_epochs"] if network == "mimicker" else 0
-        record = train_student(student, train, valid, Path(out_dir)/name.replace(" ", "_").replace("=", ""), mimic_epochs,
-                               settings["adapt_epochs"], settings["lr"], settings["batch_size"], second_input, seed, device, progress=False)
+        student = _grid_student(teacher, network, g, two, seed)
+        record = train_student(student, train, valid, _run_folder(out_dir, name), **kwargs(network))
         results[name] = DistilledNetwork(name, network, student, evaluate_features(student, test), g.get("kind"),
                                          g.get("n_layers", 0), g.get("hidden"), record)
     return results

@@ -220,7 +220,7 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
 
 # %% ../nbs/03_finetune.ipynb #4fdf5a15
 DEMO_TEACHER = dict(num_hidden_layers=12, hidden_size=64, intermediate_size=128, num_attention_heads=4,
-                    conv_dim=(64, 64, 64), classifier_proj_size=64, do_stable_layer_norm=True, feat_extract_norm="layer",
+                    conv_dim=(32, 64, 64), classifier_proj_size=64, do_stable_layer_norm=True, feat_extract_norm="layer",
                     initializer_range=0.02, mask_time_prob=0.0)
 DEMO_DATA = dict(n_speakers=200, seed=0)
 DEMO_THREADS = 2  # CPU threads of the demo teacher's training: the same teacher on every machine of this kind

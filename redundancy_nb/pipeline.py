@@ -38,8 +38,8 @@ __all__ = ['DATA_KINDS', 'STAGES', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES',
            'RunContext', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'training_data',
            'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample', 'teacher_features',
            'metric_options', 'rank_batches', 'similarity_stage', 'load_similarity', 'teacher_orders', 'pruning_stage',
-           'distill_stage', 'efficiency_stage', 'teachers_table', 'report_stage', 'versions', 'resolve_config',
-           'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table', 'data_option', 'main']
+           'distill_networks', 'distill_stage', 'efficiency_stage', 'teachers_table', 'report_stage', 'versions',
+           'resolve_config', 'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table', 'data_option', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
 DATA_KINDS = ("synthetic", "folder", "hf")
@@ -98,10 +98,11 @@ class DistillConfig:
     preset:str = "demo" # a key of DISTILL_PRESETS (epochs, batch size, lr)
     kinds:list = field(default_factory=lambda: ["linear", "transformer"]) # mimic layer kinds
     n_layers:list = field(default_factory=lambda: [1, 2]) # N mimic layers
-    hidden:list = field(default_factory=lambda: [32, 256]) # z, the mimic layers' hidden width
+    hidden:list|dict = field(default_factory=lambda: [32, 256]) # z, the mimic layers' hidden widths: a list, or a mapping kind -> list
     baselines:bool = True # also train non-mimickers and the head-only network
     second_input:str = "mimic" # N = 2, step 1: the second layer reads the first's output ("mimic", the paper's code) or the teacher's
     overrides:dict = field(default_factory=dict) # changes to the preset (mimic_epochs, adapt_epochs, lr, batch_size)
+    workers:int = 1 # networks trained at once in separate processes (on a CPU: faster than more threads for one network)
 
 @dataclass
 class EfficiencyConfig:
@@ -182,8 +183,14 @@ def _check_section(cfg, where:str):
         if cfg.preset not in DISTILL_PRESETS: bad("preset", f"expected one of {list(DISTILL_PRESETS)}, got {cfg.preset!r}")
         if unknown := [k for k in cfg.kinds if k not in ("linear", "transformer")]: bad("kinds", f"unknown {unknown}; valid: ['linear', 'transformer']")
         if unknown := [n for n in cfg.n_layers if n not in (1, 2)]: bad("n_layers", f"N must be 1 or 2, got {unknown}")
-        if unknown := [z for z in cfg.hidden if not isinstance(z, int) or z < 1]: bad("hidden", f"z must be positive integers, got {unknown}")
+        widths = cfg.hidden if isinstance(cfg.hidden, dict) else {k: cfg.hidden for k in cfg.kinds}
+        if isinstance(cfg.hidden, dict) and sorted(cfg.hidden) != sorted(cfg.kinds):
+            bad("hidden", f"a mapping of hidden widths needs one list per kind {cfg.kinds}, got {sorted(cfg.hidden)}")
+        if any(not isinstance(zs, list) or not zs for zs in widths.values()): bad("hidden", f"expected non-empty lists of widths, got {cfg.hidden!r}")
+        all_z = [z for zs in (cfg.hidden.values() if isinstance(cfg.hidden, dict) else [cfg.hidden]) for z in zs]
+        if unknown := [z for z in all_z if not isinstance(z, int) or isinstance(z, bool) or z < 1]: bad("hidden", f"z must be positive integers, got {unknown}")
         if unknown := sorted(set(cfg.overrides) - set(DISTILL_PRESETS["paper"])): bad("overrides", f"unknown {unknown}; valid: {list(DISTILL_PRESETS['paper'])}")
+        if isinstance(cfg.workers, bool) or not isinstance(cfg.workers, int) or cfg.workers < 1: bad("workers", f"must be a positive integer, got {cfg.workers!r}")
     if isinstance(cfg, SimilarityConfig):
         if unknown := [m for m in cfg.metrics if m not in METRICS]: bad("metrics", f"unknown {unknown}; valid: {list(METRICS)}")
         if cfg.block_metric not in METRICS: bad("block_metric", f"expected one of {list(METRICS)}, got {cfg.block_metric!r}")
@@ -215,8 +222,8 @@ PRESETS = {
         finetune=dict(preset="tiny"),
         similarity=dict(batch_size=100, max_batches=2),
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
-        distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 256],
-                     overrides=dict(mimic_epochs=20, adapt_epochs=12)),   # the paper's schedule / 2.5: fits the 10 minutes
+        distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
+                     overrides=dict(mimic_epochs=20, adapt_epochs=12), workers=2),   # the paper's schedule / 2.5, two at a time
         efficiency=dict(n_runs=30, warmup=5)),
     "paper": dict(
         name="paper",
@@ -553,6 +560,10 @@ SUMMARIZERS.append(lambda results, name: {f"≥95% {k}": f"{v:.0%}" for k, v in
                                           results["stages"].get(f"pruning/{name}", {}).get("removable_share", {}).items()})
 
 # %% ../nbs/08_pipeline.ipynb #50b1c1d9
+def distill_networks(d:DistillConfig) -> list[dict]:
+    "The mimicking networks of a distill section: kinds × N × z, with z per kind when `hidden` is a mapping."
+    return [g for kind in d.kinds for g in mimicker_grid([kind], d.n_layers, d.hidden[kind] if isinstance(d.hidden, dict) else d.hidden)]
+
 def distill_stage(ctx:RunContext, m:ModelConfig) -> dict:
     "Train the mimickers (and baselines) of the grid on cached teacher features; their accuracy table."
     d = ctx.config.distill
@@ -570,8 +581,9 @@ def distill_stage(ctx:RunContext, m:ModelConfig) -> dict:
             feats[split].save(path)
     networks = list(NETWORK_TYPES) if d.baselines else ["mimicker"]
     results = distill_grid(teacher, feats["training"], feats["validation"], feats["testing"], folder/"runs",
-                           mimicker_grid(d.kinds, d.n_layers, d.hidden), networks, d.preset, targets=targets if 2 in d.n_layers else None,
-                           second_input=d.second_input, seed=ctx.config.seed, device=ctx.device, progress=ctx.progress, **d.overrides)
+                           distill_networks(d), networks, d.preset, targets=targets if 2 in d.n_layers else None,
+                           second_input=d.second_input, seed=ctx.config.seed, device=ctx.device, progress=ctx.progress,
+                           workers=d.workers, **d.overrides)
     results = {"teacher": DistilledNetwork("teacher", "original", teacher, evaluate_features(teacher, feats["testing"]), n_layers=L),
                **results}
     frame = results_frame(results).reset_index()
@@ -810,7 +822,8 @@ def _parser() -> argparse.ArgumentParser:
            **{"--kind": dict(default="linear,transformer", help="comma-separated mimic layer kinds"),
               "--layers": dict(default="1,2", help="comma-separated numbers of mimic layers (1, 2)"),
               "--hidden": dict(default="32,768,4096", help="comma-separated hidden widths z"),
-              "--distill-preset": dict(default="paper", help="epochs/lr preset (paper, demo, smoke)")})
+              "--distill-preset": dict(default="paper", help="epochs/lr preset (paper, demo, smoke)"),
+              "--workers": dict(type=int, default=1, help="networks trained at once, in separate processes (default: 1)")})
     return p
 
 # %% ../nbs/08_pipeline.ipynb #84f0aa31
@@ -832,7 +845,7 @@ def _single_stage_config(a) -> ExperimentConfig:
         d["similarity"] = dict(metrics=a.metric.split(","), batch_size=a.batch_size, max_batches=a.max_batches)
     if a.command == "prune": d["pruning"] = dict(orders=a.order.split(","))
     if a.command == "distill":
-        d["distill"] = dict(preset=a.distill_preset, kinds=a.kind.split(","), n_layers=ints(a.layers), hidden=ints(a.hidden))
+        d["distill"] = dict(preset=a.distill_preset, kinds=a.kind.split(","), n_layers=ints(a.layers), hidden=ints(a.hidden), workers=a.workers)
     needs = {"similarity": ["similarity"], "prune": ["similarity", "pruning"], "distill": ["similarity", "distill", "efficiency"]}
     d["stages"] = ["data", "teacher", *needs.get(a.command, []), "report"]
     return ExperimentConfig.from_dict(d)

@@ -1,5 +1,5 @@
 "The `redundancy_nb` console script as a user runs it: help, exit codes and one-line errors."
-import shutil, subprocess, sys
+import json, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -21,10 +21,13 @@ def test_subcommand_help(cmd):
 def test_config_round_trips_through_run(tmp_path):
     r = cli("config", "--preset", "smoke")
     assert r.returncode == 0 and "name: smoke" in r.stdout
-    (tmp_path/"smoke.yaml").write_text(r.stdout)
+    assert r.stdout.count("workers: 1") == 1
+    (tmp_path/"smoke.yaml").write_text(r.stdout.replace("workers: 1", "workers: 2"))   # the students in two processes
     r = cli("run", "--config", tmp_path/"smoke.yaml", "--out", tmp_path/"run", "--quiet")
     assert r.returncode == 0, r.stderr
     assert (tmp_path/"run"/"results.json").is_file() and "smoke:" in r.stdout
+    students = json.loads((tmp_path/"run"/"tiny"/"distill"/"students.json").read_text())
+    assert len(students) == 3 and all((tmp_path/"run"/p/"student.json").is_file() for p in students.values())
 
 @pytest.mark.parametrize("args,message", [
     (["run", "--preset", "nope"], "unknown preset 'nope'; valid presets: smoke, demo, paper"),
