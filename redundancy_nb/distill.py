@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_distill.ipynb #84f6ff96
 from __future__ import annotations
-import copy, json, math, os, time, warnings
+import copy, json, math, os, shutil, time, warnings
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
@@ -456,21 +456,28 @@ def _validate(student, loss_fn, valid:DistillFeatures, batch_size:int, device) -
     return total / weight, None if correct is None else correct / len(valid)
 
 # %% ../nbs/06_distill.ipynb #242cd2f0
+def _step_digest(student:MimickingNetwork, settings:dict, train:DistillFeatures, valid:DistillFeatures) -> str:
+    "What identifies a training step: its settings, the student's initial weights and the features."
+    return _digest(dict(settings, student=student.spec["init"], train=train.fingerprint(), valid=valid.fingerprint()))
+
 def _fit(student:MimickingNetwork, params:list, loss_fn, train:DistillFeatures, valid:DistillFeatures, folder:Path,
-         settings:dict, epochs:int, lr:float, batch_size:int, seed:int, device:torch.device, progress:bool, callback) -> dict:
+         settings:dict, epochs:int, lr:float, batch_size:int, seed:int, device:torch.device, progress:bool, callback,
+         replace_stale:bool=False) -> dict:
     "One training step with Adam: best weights by validation loss, an epoch checkpoint, a record; resumable."
     step = settings["step"]
     record_path, best_path, last_path = folder/"record.json", folder/"best.safetensors", folder/"last.pt"
-    digest = _digest(dict(settings, student=student.spec["init"], train=train.fingerprint(), valid=valid.fingerprint()))
+    digest = _step_digest(student, settings, train, valid)
+    for path, what in ((record_path, "a finished"), (last_path, "an unfinished")):
+        if not path.is_file(): continue
+        found = json.loads(path.read_text()).get("digest") if path == record_path else torch.load(path, map_location="cpu", weights_only=False)["digest"]
+        if found == digest and (path == last_path or best_path.is_file()): break
+        if not replace_stale: raise FileExistsError(f"{folder}: holds {what} {step} step with other settings or another student; choose another out_dir")
+        shutil.rmtree(folder)                         # results of other settings: train afresh
+        break
     if record_path.is_file():
-        record = json.loads(record_path.read_text())
-        if record.get("digest") != digest or not best_path.is_file():
-            raise FileExistsError(f"{folder}: holds a finished {step} step with other settings or another student; choose another out_dir")
         _load_trainable(student, load_file(best_path))
-        return record
+        return json.loads(record_path.read_text())
     state = torch.load(last_path, map_location="cpu", weights_only=False) if last_path.is_file() else None
-    if state is not None and state["digest"] != digest:
-        raise FileExistsError(f"{folder}: holds an unfinished {step} step with other settings or another student; choose another out_dir")
     folder.mkdir(parents=True, exist_ok=True)
     optimizer = torch.optim.Adam(params, lr=lr)
     start, best_loss, best_epoch, history, seconds = 0, math.inf, 0, [], 0.0
@@ -531,6 +538,23 @@ def _check_features(features:DistillFeatures, name:str, student:MimickingNetwork
         raise ValueError(f"{name} holds no output of teacher blocks {missing} (compute them with teacher_features(..., blocks={list(blocks)}))")
     if labels and features.labels is None: raise ValueError(f"{name} has no labels: step 2 (adapt) needs them")
 
+def _step_settings(student, train, valid, mimic_epochs, adapt_epochs, lr, batch_size, second_input, seed) -> dict:
+    "The settings of the steps `train_student` runs, by step folder."
+    common, plan = dict(lr=lr, batch_size=batch_size, seed=seed), {}
+    if mimic_epochs: plan["step1_mimic"] = dict(step="mimic", epochs=mimic_epochs, second_input=second_input, **common)
+    if adapt_epochs:
+        after = _step_digest(student, plan["step1_mimic"], train, valid) if mimic_epochs else None
+        plan["step2_adapt"] = dict(step="adapt", epochs=adapt_epochs, after=after, **common)
+    return plan
+
+def _trained(student, train, valid, out_dir, mimic_epochs, adapt_epochs, lr, batch_size, second_input, seed, **_) -> bool:
+    "Whether `out_dir` holds the finished `train_student` run of `student` with these settings."
+    if not (Path(out_dir)/"distill.json").is_file(): return False
+    for name, settings in _step_settings(student, train, valid, mimic_epochs, adapt_epochs, lr, batch_size, second_input, seed).items():
+        path = Path(out_dir)/name/"record.json"
+        if not path.is_file() or json.loads(path.read_text()).get("digest") != _step_digest(student, settings, train, valid): return False
+    return True
+
 def train_student(student:MimickingNetwork, # a `MimickingNetwork` (or `head_only`) of the teacher the features come from
                   train:DistillFeatures, # training clips (`teacher_features`)
                   valid:DistillFeatures, # validation clips: the best checkpoint of each step has the lowest loss on them
@@ -544,6 +568,7 @@ def train_student(student:MimickingNetwork, # a `MimickingNetwork` (or `head_onl
                   device:str|torch.device|None=None, # None: CUDA if available, else CPU
                   progress:bool=True, # show progress bars
                   callback:Callable[[str, int, dict], None]|None=None, # called as callback(step, epoch, history entry) after each epoch
+                  replace_stale:bool=False, # a step folder holding results of other settings or another student: retrain (True) or raise
                  ) -> dict: # the record written to distill.json
     "Train `student` in the paper's two steps on cached teacher features; keeps each step's best checkpoint, resumable."
     mimic_epochs, adapt_epochs = _check_epochs(mimic_epochs, "mimic_epochs"), _check_epochs(adapt_epochs, "adapt_epochs")
@@ -559,17 +584,14 @@ def train_student(student:MimickingNetwork, # a `MimickingNetwork` (or `head_onl
     for name, f in (("train", train), ("valid", valid)): _check_features(f, name, student, student.targets if mimic_epochs else (), adapt_epochs > 0)
     out_dir, device = Path(out_dir), _default_device(device)
     student.to(device)
-    common = dict(lr=lr, batch_size=batch_size, seed=seed)
-    steps = {}
+    plan, steps = _step_settings(student, train, valid, mimic_epochs, adapt_epochs, lr, batch_size, second_input, seed), {}
     if mimic_epochs:
-        settings = dict(step="mimic", epochs=mimic_epochs, second_input=second_input, **common)
-        steps["mimic"] = _fit(student, list(student.encoder.parameters()), _mimic_step_loss(second_input), train, valid,
-                              out_dir/"step1_mimic", settings, mimic_epochs, lr, batch_size, seed, device, progress, callback)
+        steps["mimic"] = _fit(student, list(student.encoder.parameters()), _mimic_step_loss(second_input), train, valid, out_dir/"step1_mimic",
+                              plan["step1_mimic"], mimic_epochs, lr, batch_size, seed, device, progress, callback, replace_stale)
     if adapt_epochs:
-        settings = dict(step="adapt", epochs=adapt_epochs, after=steps["mimic"]["digest"] if mimic_epochs else None, **common)
         params = [*student.encoder.parameters(), *student.projector.parameters(), *student.classifier.parameters()]
-        steps["adapt"] = _fit(student, params, _adapt_step_loss, train, valid, out_dir/"step2_adapt", settings, adapt_epochs,
-                              lr, batch_size, seed, device, progress, callback)
+        steps["adapt"] = _fit(student, params, _adapt_step_loss, train, valid, out_dir/"step2_adapt", plan["step2_adapt"], adapt_epochs,
+                              lr, batch_size, seed, device, progress, callback, replace_stale)
     student.spec["network"] = "head_only" if student.n_layers == 0 else "mimicker" if mimic_epochs else "non_mimicker"
     student.eval()
     save_student(student, out_dir/"student")
@@ -743,6 +765,7 @@ def distill_grid(teacher:nn.Module, # the fine-tuned teacher, with its head
                  device:str|torch.device|None=None, # None: CUDA if available
                  progress:bool=True, # progress bars
                  workers:int=1, # networks trained at once, in separate processes sharing the CPU threads (or the GPU)
+                 replace_stale:bool=False, # a network folder holding results of other settings or another teacher: retrain (True) or raise
                  **overrides, # changes to the preset (mimic_epochs, adapt_epochs, lr, batch_size)
                 ) -> dict[str, DistilledNetwork]:
     "Train the mimickers, non-mimickers and head-only network of `grid` on cached features and evaluate them on `test`."
@@ -756,10 +779,12 @@ def distill_grid(teacher:nn.Module, # the fine-tuned teacher, with its head
     runs = [(net, g) for g in grid for net in ("mimicker", "non_mimicker") if net in networks]
     if "head_only" in networks: runs.append(("head_only", {}))
     kwargs = lambda network: dict(mimic_epochs=settings["mimic_epochs"] if network == "mimicker" else 0, adapt_epochs=settings["adapt_epochs"],
-                                  lr=settings["lr"], batch_size=settings["batch_size"], second_input=second_input, seed=seed, device=device, progress=False)
+                                  lr=settings["lr"], batch_size=settings["batch_size"], second_input=second_input, seed=seed, device=device,
+                                  progress=False, replace_stale=replace_stale)
     if workers > 1:    # train in parallel; the loop below then finds every run finished and only loads it
         jobs = [(name, (net, g, two, seed), folder, kwargs(net)) for net, g in sorted(runs, key=lambda r: -_cost(*r))
-                if not ((folder := _run_folder(out_dir, name := network_name(net, **g)))/"distill.json").is_file()]
+                if not _trained(_grid_student(teacher, net, g, two, seed), train, valid,
+                                folder := _run_folder(out_dir, name := network_name(net, **g)), **kwargs(net))]
         if jobs: _train_in_workers(teacher, jobs, train, valid, workers, progress)
     results = {}
     for network, g in tqdm(runs, desc="distill_grid", unit="network", disable=not progress or workers > 1):

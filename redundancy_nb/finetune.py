@@ -152,6 +152,15 @@ def _accuracy_metric(eval_pred) -> dict:
     return {"accuracy": float((np.asarray(logits).argmax(-1) == np.asarray(labels)).mean())}
 
 # %% ../nbs/03_finetune.ipynb #5070652a
+def _remove_stale_run(out_dir:Path, stale:bool):
+    "Delete what `finetune` wrote into `out_dir` if `stale`; of several processes, 0 deletes once all have looked."
+    distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+    if distributed: torch.distributed.barrier()
+    if stale and (not distributed or torch.distributed.get_rank() == 0):
+        for name in ("checkpoints", "best", "best.partial"): shutil.rmtree(out_dir/name, ignore_errors=True)
+        for name in ("finetune.json", "settings.json"): (out_dir/name).unlink(missing_ok=True)
+    if distributed: torch.distributed.barrier()
+
 def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, local folder, or a config to train from scratch
              data_root:str|os.PathLike|Mapping, # Speech Commands folder (real or synthetic), or {"training": dataset, "validation": dataset}
              out_dir:str|os.PathLike, # run folder: checkpoints/, best/, finetune.json
@@ -167,6 +176,7 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
              num_workers:int=0, # DataLoader worker processes
              progress:bool=True, # show the Trainer's progress bar
              callbacks:list|None=None, # `transformers.TrainerCallback`s (not part of the settings)
+             replace_stale:bool=False, # `out_dir` holds a run with other settings: delete it and train afresh (True) or raise
              **training_args, # more `transformers.TrainingArguments` (e.g. `gradient_accumulation_steps`)
             ) -> Path: # the `best/` checkpoint folder
     "Fine-tune an encoder + classification head for keyword spotting with the HF Trainer; resumable, keeps the best by validation accuracy."
@@ -183,8 +193,9 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
     if record.is_file() and json.loads(record.read_text()).get("digest") == digest and (best/"config.json").is_file(): return best
     out_dir.mkdir(parents=True, exist_ok=True)
     started = out_dir/"settings.json"
-    if started.is_file() and json.loads(started.read_text()).get("digest") != digest and (out_dir/"checkpoints").is_dir():
-        raise FileExistsError(f"{out_dir}: holds checkpoints of a fine-tuning run with other settings; choose another out_dir")
+    stale = started.is_file() and json.loads(started.read_text()).get("digest") != digest and (out_dir/"checkpoints").is_dir()
+    if stale and not replace_stale: raise FileExistsError(f"{out_dir}: holds checkpoints of a fine-tuning run with other settings; choose another out_dir")
+    _remove_stale_run(out_dir, stale)
     # without a GPU, several processes (torchrun) train data-parallel on the CPU only when the Trainer is told so
     cpu = {} if "use_cpu" in training_args else {"use_cpu": not torch.cuda.is_available()}
     args = TrainingArguments(

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #03f69e86
 from __future__ import annotations
-import argparse, dataclasses, hashlib, json, os, sys, tempfile, time
+import argparse, copy, dataclasses, hashlib, json, os, sys, tempfile, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Callable
@@ -29,7 +29,7 @@ from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, Distilled
                                    mimic_targets, distill_grid, results_frame, load_student, evaluate_features, network_name)
 from .distill import teacher_features as distill_features
 from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency
-from .models import encoder_layers
+from .models import encoder_layers, model_fingerprint
 
 # %% auto #0
 __all__ = ['DATA_KINDS', 'STAGES', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES', 'REPORTERS', 'SUMMARIZERS', 'DataConfig',
@@ -242,7 +242,7 @@ PRESETS = {
 def preset_config(name:str) -> ExperimentConfig:
     "The `ExperimentConfig` of a named preset (smoke, demo, paper)."
     if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; valid presets: {', '.join(PRESETS)}")
-    return ExperimentConfig.from_dict(PRESETS[name])
+    return ExperimentConfig.from_dict(copy.deepcopy(PRESETS[name]))   # a copy: changing it leaves the preset alone
 
 # %% ../nbs/08_pipeline.ipynb #7a0aaa62
 def atomic_write(path:str|os.PathLike, # file to (over)write
@@ -426,7 +426,7 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
         kwargs = {**FINETUNE_PRESETS[f.preset], **f.overrides}
         words = None if ctx.config.data.kind == "hf" else ctx.config.data.words   # hf subsets are already filtered
         finetune(teacher_source(m.source), training_data(ctx), ctx.out/m.name/"teacher", words=words,
-                 precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, **kwargs)
+                 precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, replace_stale=True, **kwargs)
     if not ctx.is_main: return {}                       # the main process evaluates and records
     model = load_teacher(ctx, m)
     if model.config.id2label and [model.config.id2label[i] for i in range(model.config.num_labels)] != ctx.summaries["data"]["labels"] and not m.finetune:
@@ -572,18 +572,18 @@ def distill_stage(ctx:RunContext, m:ModelConfig) -> dict:
     L = len(encoder_layers(teacher))
     targets = mimic_targets(L, 2, similarity=similarity) if 2 in d.n_layers else (L - 1,)
     folder = ctx.out/m.name/"distill"
-    feats = {}
+    feats, fingerprint = {}, model_fingerprint(teacher)
     for split in ("training", "validation", "testing"):
         path = folder/"features"/f"{split}-blocks{'_'.join(map(str, sorted(set(targets))))}.safetensors"
-        if path.is_file(): feats[split] = DistillFeatures.load(path)
-        else:
+        feats[split] = DistillFeatures.load(path) if path.is_file() else None
+        if feats[split] is None or feats[split].info.get("teacher") != fingerprint:    # none yet, or another teacher's
             feats[split] = distill_features(teacher, subset(ctx, split), blocks=sorted(set(targets)), device=ctx.device, progress=ctx.progress)
             feats[split].save(path)
     networks = list(NETWORK_TYPES) if d.baselines else ["mimicker"]
     results = distill_grid(teacher, feats["training"], feats["validation"], feats["testing"], folder/"runs",
                            distill_networks(d), networks, d.preset, targets=targets if 2 in d.n_layers else None,
                            second_input=d.second_input, seed=ctx.config.seed, device=ctx.device, progress=ctx.progress,
-                           workers=d.workers, **d.overrides)
+                           workers=d.workers, replace_stale=True, **d.overrides)   # this stage's record says older runs are stale
     results = {"teacher": DistilledNetwork("teacher", "original", teacher, evaluate_features(teacher, feats["testing"]), n_layers=L),
                **results}
     frame = results_frame(results).reset_index()
