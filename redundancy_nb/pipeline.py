@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 import yaml
 import matplotlib.pyplot as plt
+from transformers import PretrainedConfig
 
 import redundancy_nb
 from .data import (CORE_WORDS, SUBSETS, HF_SPLITS, SpeechCommands, HFSpeechDataset, hf_speech_commands,
@@ -35,11 +36,12 @@ from .models import encoder_layers, model_fingerprint
 __all__ = ['DATA_KINDS', 'STAGES', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES', 'REPORTERS', 'SUMMARIZERS', 'DataConfig',
            'ModelConfig', 'FinetuneConfig', 'SimilarityConfig', 'PruningConfig', 'DistillConfig', 'EfficiencyConfig',
            'ExperimentConfig', 'preset_config', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest',
-           'RunContext', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'training_data',
-           'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample', 'teacher_features',
-           'metric_options', 'rank_batches', 'similarity_stage', 'load_similarity', 'teacher_orders', 'pruning_stage',
-           'distill_networks', 'distill_stage', 'efficiency_stage', 'teachers_table', 'report_stage', 'versions',
-           'resolve_config', 'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table', 'data_option', 'main']
+           'RunContext', 'result_key', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset',
+           'training_data', 'source_spec', 'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage',
+           'clip_sample', 'teacher_features', 'metric_options', 'rank_batches', 'similarity_stage', 'load_similarity',
+           'teacher_orders', 'pruning_stage', 'distill_networks', 'distill_stage', 'efficiency_stage', 'teachers_table',
+           'report_stage', 'versions', 'resolve_config', 'prepare_out', 'process_state', 'run', 'demo_run',
+           'summary_table', 'data_option', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
 DATA_KINDS = ("synthetic", "folder", "hf")
@@ -324,6 +326,10 @@ class RunContext:
         from accelerate.utils import gather_object
         return gather_object([obj])
 
+def result_key(key:str, summary:dict) -> str:
+    "What later stages depend on: a stage's inputs (`key`) and its results (`summary` without the timing)."
+    return digest(key, {k: v for k, v in summary.items() if k != "seconds"})
+
 def run_stage(ctx:RunContext, # the run
               stage_id:str, # e.g. "teacher/demo"
               fn:Callable, # fn(ctx) -> summary dict (with an "outputs" list of files relative to the run folder)
@@ -338,7 +344,7 @@ def run_stage(ctx:RunContext, # the run
     if record_path.is_file():
         record = json.loads(record_path.read_text())
         if record.get("key") == key and all((ctx.out/p).exists() for p in record["summary"].get("outputs", [])):
-            ctx.keys[stage_id], ctx.summaries[stage_id] = key, record["summary"]
+            ctx.keys[stage_id], ctx.summaries[stage_id] = result_key(key, record["summary"]), record["summary"]
             if ctx.progress: print(f"[{stage_id}] up to date, skipped")
             return record["summary"]
     if ctx.progress: print(f"[{stage_id}] running" + (f" on {ctx.world} processes" if parallel and ctx.world > 1 else ""))
@@ -349,7 +355,7 @@ def run_stage(ctx:RunContext, # the run
         write_json(record_path, dict(key=key, stage=stage_id, inputs=inputs, after=list(after), summary=summary))
     ctx.barrier()                  # the others read what the main process recorded
     if not ctx.is_main: summary = json.loads(record_path.read_text())["summary"]
-    ctx.keys[stage_id], ctx.summaries[stage_id] = key, summary
+    ctx.keys[stage_id], ctx.summaries[stage_id] = result_key(key, summary), summary
     ctx.ran.append(stage_id)
     return summary
 
@@ -402,6 +408,12 @@ def training_data(ctx:RunContext):
     return {s: subset(ctx, s) for s in ("training", "validation")}
 
 # %% ../nbs/08_pipeline.ipynb #d687fd54
+def source_spec(source:str) -> str|dict:
+    "What a model source names, for the teacher stage's key: the architecture a built-in source stands for, else itself."
+    built = teacher_source(source)
+    if not isinstance(built, PretrainedConfig): return built
+    return {k: v for k, v in built.to_diff_dict().items() if k != "transformers_version"}
+
 def teacher_source(source:str):
     "What `finetune` starts from: a config for 'demo' / 'tiny:<family>', else the hub id or folder itself."
     if source == "demo": return tiny_config("wav2vec2", **DEMO_TEACHER)
@@ -437,7 +449,7 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
     outputs = [str(Path(m.name)/"teacher"/"best"/"config.json")] if m.finetune else []
     write_json(ctx.out/m.name/"teacher"/"test.json", result.to_dict())
     return dict(path=run_relative(ctx, teacher_path(ctx, m)), accuracy=result.accuracy, sem=result.sem, n=len(result),
-                validation_accuracy=validation, n_blocks=model.config.num_hidden_layers,
+                validation_accuracy=validation, n_blocks=model.config.num_hidden_layers, fingerprint=model_fingerprint(model),
                 parameters=sum(p.numel() for p in model.parameters()),
                 outputs=outputs + [str(Path(m.name)/"teacher"/"test.json")])
 
@@ -731,8 +743,8 @@ def _run(cfg:ExperimentConfig, out:Path, progress:bool) -> dict|None:
     run_stage(ctx, "data", data_stage, asdict(cfg.data))
     parallel = [st for st in MODEL_STAGES if st[0] in PARALLEL_STAGES and st[0] in cfg.stages]
     for m in cfg.models:                                # first what every process takes part in ...
-        _stage(ctx, "teacher", m, teacher_stage, dict(model=asdict(m), finetune=asdict(cfg.finetune), words=cfg.data.words,
-                                                      precision=cfg.precision, seed=cfg.seed), after=("data",))
+        _stage(ctx, "teacher", m, teacher_stage, dict(model=asdict(m), source=source_spec(m.source), finetune=asdict(cfg.finetune),
+                                                      words=cfg.data.words, precision=cfg.precision, seed=cfg.seed), after=("data",))
         for name, fn, inputs, after in parallel: _stage(ctx, name, m, fn, inputs(cfg), after(m, cfg))
     if not ctx.is_main: return None                     # ... then the main process goes on alone
     ctx.state = None
