@@ -467,17 +467,17 @@ def _fit(student:MimickingNetwork, params:list, loss_fn, train:DistillFeatures, 
     step = settings["step"]
     record_path, best_path, last_path = folder/"record.json", folder/"best.safetensors", folder/"last.pt"
     digest = _step_digest(student, settings, train, valid)
-    for path, what in ((record_path, "a finished"), (last_path, "an unfinished")):
-        if not path.is_file(): continue
-        found = json.loads(path.read_text()).get("digest") if path == record_path else torch.load(path, map_location="cpu", weights_only=False)["digest"]
-        if found == digest and (path == last_path or best_path.is_file()): break
-        if not replace_stale: raise FileExistsError(f"{folder}: holds {what} {step} step with other settings or another student; choose another out_dir")
-        shutil.rmtree(folder)                         # results of other settings: train afresh
-        break
-    if record_path.is_file():
+    record = json.loads(record_path.read_text()) if record_path.is_file() else None
+    state = torch.load(last_path, map_location="cpu", weights_only=False) if record is None and last_path.is_file() else None
+    found = record if record is not None else state
+    if found is not None and (found.get("digest") != digest or (record is not None and not best_path.is_file())):
+        if not replace_stale:
+            raise FileExistsError(f"{folder}: holds {'a finished' if record is not None else 'an unfinished'} {step} step with other "
+                                  "settings or another student; choose another out_dir")
+        shutil.rmtree(folder); record = state = None   # results of other settings: train afresh
+    if record is not None:
         _load_trainable(student, load_file(best_path))
-        return json.loads(record_path.read_text())
-    state = torch.load(last_path, map_location="cpu", weights_only=False) if last_path.is_file() else None
+        return record
     folder.mkdir(parents=True, exist_ok=True)
     optimizer = torch.optim.Adam(params, lr=lr)
     start, best_loss, best_epoch, history, seconds = 0, math.inf, 0, [], 0.0
@@ -781,15 +781,14 @@ def distill_grid(teacher:nn.Module, # the fine-tuned teacher, with its head
     kwargs = lambda network: dict(mimic_epochs=settings["mimic_epochs"] if network == "mimicker" else 0, adapt_epochs=settings["adapt_epochs"],
                                   lr=settings["lr"], batch_size=settings["batch_size"], second_input=second_input, seed=seed, device=device,
                                   progress=False, replace_stale=replace_stale)
+    students = [(network, g, network_name(network, **g), _grid_student(teacher, network, g, two, seed)) for network, g in runs]
     if workers > 1:    # train in parallel; the loop below then finds every run finished and only loads it
-        jobs = [(name, (net, g, two, seed), folder, kwargs(net)) for net, g in sorted(runs, key=lambda r: -_cost(*r))
-                if not _trained(_grid_student(teacher, net, g, two, seed), train, valid,
-                                folder := _run_folder(out_dir, name := network_name(net, **g)), **kwargs(net))]
+        jobs = [(name, (network, g, two, seed), _run_folder(out_dir, name), kwargs(network))
+                for network, g, name, student in sorted(students, key=lambda s: -_cost(s[0], s[1]))
+                if not _trained(student, train, valid, _run_folder(out_dir, name), **kwargs(network))]
         if jobs: _train_in_workers(teacher, jobs, train, valid, workers, progress)
     results = {}
-    for network, g in tqdm(runs, desc="distill_grid", unit="network", disable=not progress or workers > 1):
-        name = network_name(network, **g)
-        student = _grid_student(teacher, network, g, two, seed)
+    for network, g, name, student in tqdm(students, desc="distill_grid", unit="network", disable=not progress or workers > 1):
         record = train_student(student, train, valid, _run_folder(out_dir, name), **kwargs(network))
         results[name] = DistilledNetwork(name, network, student, evaluate_features(student, test), g.get("kind"),
                                          g.get("n_layers", 0), g.get("hidden"), record)

@@ -185,12 +185,11 @@ def _check_section(cfg, where:str):
         if cfg.preset not in DISTILL_PRESETS: bad("preset", f"expected one of {list(DISTILL_PRESETS)}, got {cfg.preset!r}")
         if unknown := [k for k in cfg.kinds if k not in ("linear", "transformer")]: bad("kinds", f"unknown {unknown}; valid: ['linear', 'transformer']")
         if unknown := [n for n in cfg.n_layers if n not in (1, 2)]: bad("n_layers", f"N must be 1 or 2, got {unknown}")
-        widths = cfg.hidden if isinstance(cfg.hidden, dict) else {k: cfg.hidden for k in cfg.kinds}
+        widths = list(cfg.hidden.values()) if isinstance(cfg.hidden, dict) else [cfg.hidden]
         if isinstance(cfg.hidden, dict) and sorted(cfg.hidden) != sorted(cfg.kinds):
             bad("hidden", f"a mapping of hidden widths needs one list per kind {cfg.kinds}, got {sorted(cfg.hidden)}")
-        if any(not isinstance(zs, list) or not zs for zs in widths.values()): bad("hidden", f"expected non-empty lists of widths, got {cfg.hidden!r}")
-        all_z = [z for zs in (cfg.hidden.values() if isinstance(cfg.hidden, dict) else [cfg.hidden]) for z in zs]
-        if unknown := [z for z in all_z if not isinstance(z, int) or isinstance(z, bool) or z < 1]: bad("hidden", f"z must be positive integers, got {unknown}")
+        if any(not isinstance(zs, list) or not zs for zs in widths): bad("hidden", f"expected non-empty lists of widths, got {cfg.hidden!r}")
+        if unknown := [z for zs in widths for z in zs if not isinstance(z, int) or isinstance(z, bool) or z < 1]: bad("hidden", f"z must be positive integers, got {unknown}")
         if unknown := sorted(set(cfg.overrides) - set(DISTILL_PRESETS["paper"])): bad("overrides", f"unknown {unknown}; valid: {list(DISTILL_PRESETS['paper'])}")
         if isinstance(cfg.workers, bool) or not isinstance(cfg.workers, int) or cfg.workers < 1: bad("workers", f"must be a positive integer, got {cfg.workers!r}")
     if isinstance(cfg, SimilarityConfig):
