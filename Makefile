@@ -17,6 +17,7 @@ endif
 UV     := $(BIN)/uv pip install -q --python $(BIN)/python
 # every step's wall and CPU seconds go to .timings/ (tools/timing.py; standard library only, so it runs before the venv)
 TIMED  := $(PYTHON) tools/timing.py step
+REPORT ?= 1
 export REDUNDANCY_NB_TORCH := $(TORCH)
 
 .PHONY: demo demo-cache test test-slow install check docs timing clean-venv
@@ -30,17 +31,16 @@ demo-cache: install
 	$(TIMED) "demo build (cache)" -- $(BIN)/python -c "from redundancy_nb.pipeline import demo_run; print(demo_run(progress=False))"
 
 test: install
-	$(PYTHON) tools/timing.py reset --keep install
 	$(TIMED) "repository check" -- $(BIN)/python tools/check_repo.py
 	$(MAKE) --no-print-directory demo-cache
 	$(TIMED) "notebooks (nbtest)" -- $(BIN)/python tools/nbtest.py --n_workers $(TEST_WORKERS)
 	$(TIMED) "pytest" -- $(BIN)/pytest tests -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=5
-	@$(PYTHON) tools/timing.py report
+	@[ -z "$(REPORT)" ] || $(PYTHON) tools/timing.py report
 
 # cells flagged `#| slow` (minutes of CPU) and `#| gpu` (CUDA only)
 test-slow: install
 	$(TIMED) "notebooks [slow]" -- $(BIN)/python tools/nbtest.py --flags slow --n_workers 1
-	@$(PYTHON) tools/timing.py report
+	@[ -z "$(REPORT)" ] || $(PYTHON) tools/timing.py report
 
 timing:
 	@$(PYTHON) tools/timing.py report
