@@ -8,6 +8,7 @@ import hashlib, inspect, json, math, os
 from collections import namedtuple
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ from transformers import (AutoConfig, AutoModel, AutoModelForAudioClassification
 # %% auto #0
 __all__ = ['ModelFamily', 'FAMILIES', 'TINY_DEFAULTS', 'TINY_FAMILY_DEFAULTS', 'POOLS', 'family_of', 'tiny_config', 'tiny_model',
            'load_model', 'base_model', 'encoder_layers', 'frame_mask', 'capture_layers', 'project_features',
-           'classify_from_projection', 'capture_from_projection', 'model_fingerprint', 'extract_features',
+           'classify_from_projection', 'capture_from_projection', 'model_fingerprint', 'extract_features', 'regroup',
            'FeatureStream', 'stream_features']
 
 # %% ../nbs/02_models.ipynb #711c4ac2
@@ -493,6 +494,29 @@ def extract_features(model:nn.Module, # a supported speech model, with or withou
     return features, torch.cat(labels)
 
 # %% ../nbs/02_models.ipynb #3b361261
+def regroup(batches:Iterable[Tensor], # batches `[L, b_i, ...]` of any sizes b_i
+            group:int, # clips per batch handed over
+           ) -> Iterator[Tensor]: # batches `[L, group, ...]`, the last one smaller if the clips run out
+    "Batches of exactly `group` clips from batches of any size, holding one group at a time (filled in place, no `cat`)."
+    if isinstance(group, bool) or not isinstance(group, int) or group < 1: raise ValueError(f"group must be a positive int, got {group!r}")
+    buf, filled = None, 0
+    for i, f in enumerate(batches):
+        start = 0
+        while start < f.shape[1]:
+            if buf is None: buf, filled = f.new_empty(f.shape[0], group, *f.shape[2:]), 0   # after the last group was let go
+            if (f.shape[0], *f.shape[2:]) != (buf.shape[0], *buf.shape[2:]):
+                raise ValueError(f"batch {i} has shape {tuple(f.shape)}, earlier ones [{buf.shape[0]}, b, {', '.join(map(str, buf.shape[2:]))}]: "
+                                 "only the clip axis may differ")
+            take = min(group - filled, f.shape[1] - start)
+            buf[:, filled:filled + take] = f[:, start:start + take]
+            filled, start = filled + take, start + take
+            if filled == group:
+                out, buf = buf, None
+                yield out
+                del out
+        del f
+    if buf is not None: yield buf[:, :filled]
+
 class FeatureStream:
     "Every block's output over `data`, one batch of clips at a time, on the model's device; nothing is kept between batches."
     def __init__(self,
@@ -547,23 +571,7 @@ class FeatureStream:
                 del f
 
     def __iter__(self):
-        if self.group is None:
-            yield from self._forwards()
-            return
-        buf, filled = None, 0
-        for f in self._forwards():
-            start = 0
-            while start < f.shape[1]:
-                if buf is None: buf, filled = f.new_empty(f.shape[0], self.group, *f.shape[2:]), 0   # after the last group is released
-                take = min(self.group - filled, f.shape[1] - start)
-                buf[:, filled:filled + take] = f[:, start:start + take]
-                filled, start = filled + take, start + take
-                if filled == self.group:
-                    out, buf = buf, None
-                    yield out
-                    del out
-            del f
-        if buf is not None: yield buf[:, :filled]
+        yield from (self._forwards() if self.group is None else regroup(self._forwards(), self.group))
 
 def stream_features(model:nn.Module, # a supported speech model; blocks may be pruned or replaced
                     data, # [N, samples] tensor, dataset of {"input_values", ...} dicts, or DataLoader of such batches
