@@ -28,7 +28,8 @@ from transformers.models.whisper.modeling_whisper import WhisperEncoder
 __all__ = ['ModelFamily', 'FAMILIES', 'TINY_DEFAULTS', 'TINY_FAMILY_DEFAULTS', 'CONFIG_ALIASES', 'WHISPER_HOP', 'WHISPER_N_FFT',
            'POOLS', 'family_of', 'tiny_config', 'tiny_model', 'load_model', 'base_model', 'encoder_layers',
            'WhisperLogMel', 'WhisperFrontEnd', 'whisper_front_end', 'shorten_whisper', 'frame_mask', 'model_inputs',
-           'capture_layers', 'project_features', 'classify_from_projection', 'model_fingerprint', 'extract_features']
+           'forward_waveforms', 'capture_layers', 'project_features', 'classify_from_projection', 'model_fingerprint',
+           'extract_features']
 
 # %% ../nbs/02_models.ipynb #711c4ac2
 ModelFamily = namedtuple("ModelFamily", "config model classification")
@@ -363,6 +364,15 @@ def model_inputs(model:nn.Module, # a supported HF speech model
     attention_mask = _as_attention_mask(attention_mask, x, base)
     if _whisper_window(base) is not None: return {"input_features": whisper_front_end(base).input_features(x)}
     return {"input_values": x} | ({} if attention_mask is None else {"attention_mask": attention_mask})
+
+# %% ../nbs/02_models.ipynb #0b575dda
+def forward_waveforms(model:nn.Module, # an HF speech model, or a module that takes waveforms (a student)
+                      waveforms:Tensor, # [batch, samples] or [samples], float, 16 kHz
+                      attention_mask:Tensor|None=None, # [batch, samples], 1 for samples, 0 for right padding
+                     ):
+    "`model`'s forward on waveforms: an HF model on `model_inputs` (Whisper: its log-mel features), any other module on the waveforms."
+    if isinstance(model, PreTrainedModel): return model(**model_inputs(model, waveforms, attention_mask))
+    return model(waveforms) if attention_mask is None else model(waveforms, attention_mask)
 
 # %% ../nbs/02_models.ipynb #4db1e5f5
 POOLS = ("flatten", "mean", "none")
