@@ -1,35 +1,55 @@
 # The two set-up commands of the README: `make demo` and `make test`.
-# Both create .venv with Python 3.11+, install everything, then run.
+# Both create .venv with Python 3.10+, install everything, then run.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# CPU build of torch first: an unpinned torch resolves to a multi-GB CUDA build (see DESIGN.md)
+# CPU build of torch first: an unpinned torch resolves to a multi-GB CUDA build (see the development notes)
 TORCH  ?= torch==2.13.0
 OUT    ?= runs/demo
-# nbdev_test runs two notebooks at a time; pytest runs its tests on two workers (pytest-xdist)
+# two notebooks at a time (tools/nbtest.py), pytest on two workers (pytest-xdist): a 2-core machine
 TEST_WORKERS ?= 2
+# uv installs the venv (seconds with a warm cache, against minutes for pip). It does not read pip's configuration, so
+# the local folder of wheels that pip is configured with (where this machine keeps torch's CPU build) is passed on.
+FIND_LINKS ?= $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+ifneq ($(strip $(FIND_LINKS)),)
+export UV_FIND_LINKS := $(FIND_LINKS)
+endif
+UV     := $(BIN)/uv pip install -q --python $(BIN)/python
+# every step's wall and CPU seconds go to .timings/ (tools/timing.py; standard library only, so it runs before the venv)
+TIMED  := $(PYTHON) tools/timing.py step
+REPORT ?= 1
+export REDUNDANCY_NB_TORCH := $(TORCH)
 
-.PHONY: demo test test-slow install check docs clean-venv
+.PHONY: demo demo-cache test test-slow install check docs timing clean-venv
 
 demo: install
 	$(BIN)/redundancy_nb run --preset demo --out $(OUT)
 
+# The demo teacher and the demo run, built once into the cache (~/.cache/redundancy_nb or $REDUNDANCY_NB_CACHE) before
+# the tests: notebooks and test files read them (a FileLock guards the cache) instead of each waiting for them.
+demo-cache: install
+	$(TIMED) "demo build (cache)" -- $(BIN)/python -c "from redundancy_nb.pipeline import demo_run; print(demo_run(progress=False))"
+
 test: install
-	$(BIN)/python tools/check_repo.py
-	$(BIN)/nbdev_test --n_workers $(TEST_WORKERS) --timing
-	$(BIN)/pytest tests -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=5
+	$(TIMED) "repository check" -- $(BIN)/python tools/check_repo.py
+	$(MAKE) --no-print-directory demo-cache
+	$(TIMED) "notebooks (nbtest)" -- $(BIN)/python tools/nbtest.py --n_workers $(TEST_WORKERS)
+	$(TIMED) "pytest" -- $(BIN)/pytest tests -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=5
+	@[ -z "$(REPORT)" ] || $(PYTHON) tools/timing.py report
 
 # cells flagged `#| slow` (minutes of CPU) and `#| gpu` (CUDA only)
 test-slow: install
-	$(BIN)/nbdev_test --flags slow --n_workers 1 --timing
+	$(TIMED) "notebooks [slow]" -- $(BIN)/python tools/nbtest.py --flags slow --n_workers 1
+	@[ -z "$(REPORT)" ] || $(PYTHON) tools/timing.py report
+
+timing:
+	@$(PYTHON) tools/timing.py report
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: settings.ini setup.py
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q $(TORCH)
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(TIMED) install -- sh -c '$(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv \
+	  && $(UV) $(TORCH) && $(UV) -e ".[dev]"'
 	touch $@
 
 # the docs site without quarto (tools/build_docs.py): _site/index.html; `nbdev_docs` builds the quarto version

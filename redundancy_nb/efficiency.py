@@ -19,20 +19,39 @@ from tqdm.auto import tqdm
 
 from .models import encoder_layers, forward_waveforms
 from .finetune import Evaluation
-from .distill import MimickingNetwork, DistilledNetwork
+from .models import FAMILIES
+from .distill import MimickingNetwork, DistilledNetwork, mimicker_grid, network_name
+from .paper_numbers import TEACHERS, NUM_LABELS
 
 # %% auto #0
-__all__ = ['NOT_RUN_AT_INFERENCE', 'NETWORK_STYLES', 'TABLE_COLUMNS', 'count_parameters', 'Timing', 'inference_time',
-           'relative_inference_time', 'describe_network', 'efficiency_table', 'efficiency_markdown', 'plot_efficiency']
+__all__ = ['NOT_RUN_AT_INFERENCE', 'NETWORK_STYLES', 'TABLE_COLUMNS', 'count_parameters', 'paper_networks', 'Timing',
+           'inference_time', 'relative_inference_time', 'describe_network', 'efficiency_table', 'efficiency_markdown',
+           'plot_efficiency']
 
 # %% ../nbs/07_efficiency.ipynb #d4267b20
 NOT_RUN_AT_INFERENCE = ("masked_spec_embed",)
 
 def count_parameters(model:nn.Module, # any model; typically a teacher, a pruned teacher or a student
-                     exclude:Sequence[str]=NOT_RUN_AT_INFERENCE, # parameter names (last component) that never run at inference
+                     exclude:Sequence[str]=NOT_RUN_AT_INFERENCE, # parameter names (last component) not counted; () counts every parameter
                     ) -> int:
-    "Number of parameters that run at inference: all of `model`'s (shared ones once) except those named in `exclude`."
+    "Number of parameters of `model` (shared ones once) except those named in `exclude`: by default, those that run at inference."
     return sum(p.numel() for name, p in model.named_parameters() if name.rsplit(".", 1)[-1] not in exclude)
+
+# %% ../nbs/07_efficiency.ipynb #46c7f06f
+def paper_networks(model:str, # one of the paper's models: wav2vec2-base, wav2vec2-large, wavlm-base, wavlm-large
+                   device:str|torch.device="meta", # "meta": shapes only, no weights or memory; "cpu" for real (random) weights
+                  ) -> dict[str, nn.Module]: # "teacher" and the 12 mimicking networks, named as in the paper's tables
+    "The paper's original (35 classes) and its 12 mimicking networks, randomly initialised with the published configuration."
+    if model not in TEACHERS: raise ValueError(f"unknown paper model {model!r}; expected one of {list(TEACHERS)}")
+    spec = TEACHERS[model]
+    family = FAMILIES[spec["family"]]
+    with torch.device(device):
+        teacher = family.classification(family.config(num_labels=NUM_LABELS, **spec["config"])).eval()
+        L = teacher.config.num_hidden_layers
+        students = {network_name("mimicker", **g): MimickingNetwork(teacher, g["kind"], g["n_layers"], g["hidden"],
+                                                                    targets=(L // 2, L - 1)[-g["n_layers"]:], shared_norm=g["kind"] == "linear")
+                    for g in mimicker_grid()}
+    return {"teacher": teacher, **students}
 
 # %% ../nbs/07_efficiency.ipynb #24ff46b0
 @dataclass
@@ -149,7 +168,7 @@ def relative_inference_time(models:dict[str, nn.Module], # name -> model (wavefo
 
 # %% ../nbs/07_efficiency.ipynb #23ec327e
 NETWORK_STYLES = {"original": "*", "pruned": "s", "mimicker": "o", "non_mimicker": "X", "head_only": "D"}
-TABLE_COLUMNS = ["type", "kind", "N", "z", "parameters", "relative_parameters", "time_ms", "time_sem_ms", "relative_time",
+TABLE_COLUMNS = ["type", "kind", "N", "z", "parameters", "inference_parameters", "relative_parameters", "time_ms", "time_sem_ms", "relative_time",
                  "relative_time_sem", "accuracy", "accuracy_sem", "relative_accuracy"]
 
 def describe_network(model:nn.Module, # a student, or a (possibly pruned) HF model
@@ -193,7 +212,8 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
     rows = {}
     for n, (m, acc) in pairs.items():
         accuracy, sem = _accuracy_of(acc, n)
-        rows[n] = dict(describe_network(m) | (info or {}).get(n, {}), parameters=count_parameters(m), accuracy=accuracy, accuracy_sem=sem)
+        rows[n] = dict(describe_network(m) | (info or {}).get(n, {}), parameters=count_parameters(m, exclude=()),
+                       inference_parameters=count_parameters(m), accuracy=accuracy, accuracy_sem=sem)
     models = {n: m for n, (m, _) in pairs.items()}
     if timings is None:
         timings = relative_inference_time(models, reference, n_runs, warmup, batch_size, seconds, device=device, progress=progress)
@@ -206,20 +226,22 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
     table["relative_accuracy"] = table["accuracy"] / table.loc[reference, "accuracy"]
     table.index.name = "network"
     table.attrs.update(reference=reference, **{k: v for k, v in timings.attrs.items() if k != "reference"})
-    return table[TABLE_COLUMNS].astype({"N": "Int64", "z": "Int64", "parameters": "int64"})
+    return table[TABLE_COLUMNS].astype({"N": "Int64", "z": "Int64", "parameters": "int64", "inference_parameters": "int64"})
 
 def efficiency_markdown(table:pd.DataFrame, # from `efficiency_table`
                         digits:int=3, # decimals of accuracies and times
                        ) -> str:
-    "The table as Markdown: network, type, kind, N, z, parameters (% of the reference), normalised time ± SEM, accuracy ± SEM."
+    "The table as Markdown: network, type, kind, N, z, parameters (% of the reference; and at inference where it differs), time ± SEM, accuracy ± SEM."
     fmt = lambda v, s: f"{v:.{digits}f} ± {s:.{digits}f}"
     show = pd.DataFrame({
         "network": table.index, "type": table["type"].fillna("").str.replace("_", "-"), "kind": table["kind"].fillna(""),
         "N": table["N"].astype("string").fillna(""), "z": table["z"].astype("string").fillna(""),
         "parameters": [f"{p:,} ({100 * r:.1f} %)" for p, r in zip(table["parameters"], table["relative_parameters"])],
+        **({"at inference": [f"{q:,}" for q in table["inference_parameters"]]} if "inference_parameters" in table
+           and (table["inference_parameters"] != table["parameters"]).any() else {}),
         "time": [fmt(v, s) for v, s in zip(table["relative_time"], table["relative_time_sem"])],
         "accuracy": [fmt(v, s) for v, s in zip(table["accuracy"], table["accuracy_sem"])]})
-    return show.to_markdown(index=False, colalign=("left", "left", "left", "right", "right", "right", "right", "right"))
+    return show.to_markdown(index=False, colalign=("left",) * 3 + ("right",) * (show.shape[1] - 3))
 
 # %% ../nbs/07_efficiency.ipynb #07935b33
 def plot_efficiency(table:pd.DataFrame, # from `efficiency_table`

@@ -104,6 +104,8 @@ class DistillConfig:
     hidden:list|dict = field(default_factory=lambda: [32, 256]) # z, the mimic layers' hidden widths: a list, or a mapping kind -> list
     baselines:bool = True # also train non-mimickers and the head-only network
     second_input:str = "mimic" # N = 2, step 1: the second layer reads the first's output ("mimic", the paper's code) or the teacher's
+    shared_norm:bool = False # linear N = 2: one LayerNorm shared by both layers (True: the authors' code, the paper's parameter counts)
+    normalize_last:bool = True # stable-LN teachers: mimic the last block after the final LayerNorm, as the head reads it (False: the raw block, the authors' code)
     overrides:dict = field(default_factory=dict) # changes to the preset (mimic_epochs, adapt_epochs, lr, batch_size)
     workers:int = 1 # networks trained at once in separate processes (on a CPU: faster than more threads for one network)
 
@@ -250,7 +252,8 @@ PRESETS = {
         finetune=dict(preset="paper"),
         similarity=dict(batch_size=128, max_batches=20),
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi"], n_boot=1000),
-        distill=dict(preset="paper", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 768, 4096]),
+        distill=dict(preset="paper", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 768, 4096],
+                     shared_norm=True, normalize_last=False),   # the authors' code
         efficiency=dict(n_runs=100, warmup=10)),
 }
 
@@ -603,13 +606,14 @@ def distill_stage(ctx:RunContext, m:ModelConfig) -> dict:
     for split in ("training", "validation", "testing"):
         path = folder/"features"/f"{split}-blocks{'_'.join(map(str, sorted(set(targets))))}.safetensors"
         feats[split] = DistillFeatures.load(path) if path.is_file() else None
-        if feats[split] is None or feats[split].info.get("teacher") != fingerprint:    # none yet, or another teacher's
-            feats[split] = distill_features(teacher, subset(ctx, split), blocks=sorted(set(targets)), device=ctx.device, progress=ctx.progress)
+        if feats[split] is None or (feats[split].info.get("teacher"), feats[split].info.get("normalize_last")) != (fingerprint, d.normalize_last):
+            feats[split] = distill_features(teacher, subset(ctx, split), blocks=sorted(set(targets)), normalize_last=d.normalize_last,
+                                            device=ctx.device, progress=ctx.progress)     # none yet, or another teacher's or target's
             feats[split].save(path)
     networks = list(NETWORK_TYPES) if d.baselines else ["mimicker"]
     results = distill_grid(teacher, feats["training"], feats["validation"], feats["testing"], folder/"runs",
                            distill_networks(d), networks, d.preset, targets=targets if 2 in d.n_layers else None,
-                           second_input=d.second_input, seed=ctx.config.seed, device=ctx.device, progress=ctx.progress,
+                           second_input=d.second_input, shared_norm=d.shared_norm, seed=ctx.config.seed, device=ctx.device, progress=ctx.progress,
                            workers=d.workers, replace_stale=True, **d.overrides)   # this stage's record says older runs are stale
     results = {"teacher": DistilledNetwork("teacher", "original", teacher, evaluate_features(teacher, feats["testing"]), n_layers=L),
                **results}

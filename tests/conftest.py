@@ -1,3 +1,41 @@
-import os
+"""Shared by every test file: offline hub, and the time each test file takes (wall and CPU seconds, fixtures and
+subprocesses included) printed at the end and recorded for tools/timing.py's table (`make test` shows it)."""
+import os, sys, time
+from collections import defaultdict
+from pathlib import Path
+import pytest
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/"tools"))
+import timing
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    item._cpu0 = timing.cpu_seconds()   # per phase below; the worker process measures, the controller sums
+    yield
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    t = getattr(item, "_cpu0", None)
+    if t is not None:
+        now = timing.cpu_seconds(); item._cpu0 = now
+        outcome.get_result().user_properties.append(("cpu_s", now - t))
+
+_files = defaultdict(lambda: dict(wall=0.0, cpu=0.0, tests=0, failed=0))
+
+def pytest_runtest_logreport(report):
+    f = _files[report.nodeid.split("::")[0]]
+    f["wall"] += report.duration
+    f["cpu"] += dict(report.user_properties).get("cpu_s", 0.0)
+    if report.when == "call": f["tests"] += 1
+    if report.failed: f["failed"] += 1
+
+def pytest_terminal_summary(terminalreporter):
+    if not _files or hasattr(terminalreporter.config, "workerinput"): return
+    terminalreporter.section("time per test file (wall: summed over tests run in parallel; CPU: user + system)")
+    load = timing.load()
+    for name, f in sorted(_files.items(), key=lambda kv: -kv[1]["wall"]):
+        terminalreporter.write_line(f"{name:<40} {f['wall']:7.1f} s wall {f['cpu']:7.1f} s CPU  {f['tests']:3d} tests")
+        timing.record("pytest", name=name, wall=round(f["wall"], 1), cpu=round(f["cpu"], 1), rc=int(f["failed"] > 0), load=load)
