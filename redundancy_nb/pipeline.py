@@ -655,6 +655,7 @@ def efficiency_stage(ctx:RunContext, m:ModelConfig) -> dict:
     outputs += rel(save_figure(plot_efficiency(table, title=m.name), ctx.out/"figures"/f"fig3_efficiency_{m.name}"))
     return dict(device=table.attrs.get("device", str(ctx.device)), networks=list(table.index),
                 relative_parameters=table["relative_parameters"].to_dict(), relative_time=table["relative_time"].to_dict(),
+                macs_per_second=table["macs_per_second"].to_dict(), rtf=table["rtf"].to_dict(),
                 relative_accuracy=table["relative_accuracy"].to_dict(), outputs=outputs)
 
 MODEL_STAGES.append(("efficiency", efficiency_stage,

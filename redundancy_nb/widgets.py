@@ -187,7 +187,8 @@ class DistillationExplorer(_Explorer):
         fig = plot_efficiency(rows, title=self.model.value)
         if self.pick.value in rows.index:
             r = rows.loc[self.pick.value]
-            pairs = [(r.relative_parameters, r.relative_time), (r.relative_parameters, r.accuracy), (r.relative_time, r.accuracy)]
+            pairs = [(r.parameters, r.relative_time), (r.parameters, r.accuracy), (r.relative_time, r.accuracy)]
+            if len(fig.axes) == 6: pairs += [(r.parameters, r.macs_per_second), (r.macs_per_second, r.accuracy), (r.macs_per_second, r.rtf)]
             for ax, (x, y) in zip(fig.axes, pairs): ax.plot([x], [y], "o", ms=14, mfc="none", mec="crimson", mew=2, zorder=5)
         plt.close(fig)
         return fig
