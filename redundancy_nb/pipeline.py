@@ -24,7 +24,7 @@ from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate, demo_t
 from filelock import FileLock
 from .similarity import (METRICS, SimilarityMatrix, batched_similarity, merge_similarity, find_blocks,
                                       plot_similarity_grid)
-from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_blocks, pruning_curves,
+from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_blocks, pruning_curves, removable_table,
                                    plot_pruning_curves, plot_pruned_similarity)
 from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, DistilledNetwork, mimicker_grid,
                                    mimic_targets, distill_grid, results_frame, load_student, evaluate_features, network_name)
@@ -549,6 +549,9 @@ def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
     write_json(folder/"orders.json", {k: o.to_dict() for k, o in orders.items()})
     table = pd.concat([c.table for c in curves.values()], ignore_index=True)
     outputs = rel(save_table(table.assign(removed=table["removed"].map(lambda r: " ".join(map(str, r)))), folder/"curves"))
+    shares = removable_table(curves)
+    outputs += rel(save_table(shares.reset_index().assign(removable_blocks=shares["removable_blocks"].map(lambda r: " ".join(map(str, r)))),
+                              folder/"removable"))
     fig, ax = plt.subplots(figsize=(5.2, 3.6))
     plot_pruning_curves(curves, ax=ax, title=f"{m.name}: pruning without retraining")
     outputs += rel(save_figure(fig, ctx.out/"figures"/f"fig2b_pruning_{m.name}"))
@@ -564,14 +567,21 @@ def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
         outputs += rel(save_figure(fig, ctx.out/"figures"/f"fig2c_pruned_knn_{m.name}"))
     return dict(baseline=curves[next(iter(curves))].baseline, orders={k: list(o) for k, o in orders.items()},
                 removable_share={k: c.removable_share for k, c in curves.items()},
+                removable_interval={k: list(c.removable_interval) for k, c in curves.items()},
+                removable_share_anywhere={k: c.removable_share_anywhere for k, c in curves.items()},
                 removable_blocks={k: c.removable_blocks for k, c in curves.items()},
                 outputs=outputs + [str(Path(m.name)/"pruning"/"orders.json")])
 
 MODEL_STAGES.append(("pruning", pruning_stage,
                      lambda cfg: dict(pruning=asdict(cfg.pruning), similarity=asdict(cfg.similarity), seed=cfg.seed, precision=cfg.precision),
                      lambda m, cfg: (f"teacher/{m.name}", f"similarity/{m.name}")))
-SUMMARIZERS.append(lambda results, name: {f"≥95% {k}": f"{v:.0%}" for k, v in
-                                          results["stages"].get(f"pruning/{name}", {}).get("removable_share", {}).items()})
+def _removable_summary(results, name) -> dict:
+    "Terminal summary columns: each order's share removable at >= 95 % (first crossing) and its bootstrap interval."
+    s = results["stages"].get(f"pruning/{name}", {})
+    interval = s.get("removable_interval", {})
+    return {f"≥95% {k}": f"{v:.0%}" + (f" [{interval[k][0]:.0%}–{interval[k][1]:.0%}]" if k in interval else "")
+            for k, v in s.get("removable_share", {}).items()}
+SUMMARIZERS.append(_removable_summary)
 
 # %% ../nbs/08_pipeline.ipynb #50b1c1d9
 def distill_networks(d:DistillConfig) -> list[dict]:
