@@ -17,7 +17,7 @@ import matplotlib.ticker as mticker
 import seaborn as sns
 from tqdm.auto import tqdm
 
-from .models import encoder_layers
+from .models import encoder_layers, forward_waveforms
 from .finetune import Evaluation
 from .models import FAMILIES
 from .distill import MimickingNetwork, DistilledNetwork, mimicker_grid, network_name
@@ -116,11 +116,11 @@ def _time_models(models:dict[str, nn.Module], n_runs:int, warmup:int, batch_size
         for n in names:
             models[n].to(device).eval()
             inputs[n] = _input_for(models[n], batch_size, samples, device, seed)
-            for _ in range(warmup): models[n](inputs[n])
+            for _ in range(warmup): forward_waveforms(models[n], inputs[n])
         times = {n: [] for n in names}
         for r in tqdm(range(n_runs), desc="timing", unit="round", disable=not progress, leave=False):
             for n in names[r % len(names):] + names[:r % len(names)]:
-                times[n].append(clock(lambda: models[n](inputs[n])) / batch_size)
+                times[n].append(clock(lambda: forward_waveforms(models[n], inputs[n])) / batch_size)
     finally:
         for n in names:
             for m, mode in modes[n]: m.training = mode
