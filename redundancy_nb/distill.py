@@ -23,7 +23,8 @@ from transformers import PretrainedConfig
 
 from .data import SpeechCommands, audio_loader
 from .models import (FAMILIES, family_of, load_model, base_model, encoder_layers, capture_layers, project_features,
-                                  classify_from_projection, frame_mask, extract_features, model_fingerprint, _blake)
+                                  classify_from_projection, frame_mask, extract_features, model_fingerprint, _blake,
+                                  whisper_front_end, _canonical_kwargs)
 from .finetune import Evaluation, demo_teacher, demo_data, default_cache_dir
 from .similarity import SimilarityMatrix, batched_similarity, find_blocks
 
@@ -125,8 +126,14 @@ class MimicStack(nn.Module):
 
 # %% ../nbs/06_distill.ipynb #e6df45c2
 def _final_norm(base:nn.Module) -> nn.Module|None:
-    "The LayerNorm a stable-LN (pre-LN) encoder applies after its last block, or None for the post-LN layout."
-    return base.encoder.layer_norm if getattr(base.config, "do_stable_layer_norm", False) else None
+    "The LayerNorm a stable-LN (pre-LN) encoder applies after its last block (Whisper's too), or None for the post-LN layout."
+    pre_ln = getattr(base.config, "do_stable_layer_norm", False) or family_of(base.config) == "whisper"
+    return base.encoder.layer_norm if pre_ln else None
+
+def _front_end(base:nn.Module) -> tuple[nn.Module, nn.Module]:
+    "The modules before the blocks, as the student keeps them: the CNN and the feature projection, or Whisper's front end."
+    if family_of(base.config) == "whisper": return whisper_front_end(base), nn.Identity()
+    return base.feature_extractor, base.feature_projection
 
 def _check_teacher(teacher:nn.Module) -> nn.Module:
     "The teacher's encoder (`base_model`), after checking that a student can be built from it."
@@ -145,6 +152,10 @@ def _head_of(teacher:nn.Module) -> tuple[nn.Module|None, nn.Module|None]:
 # %% ../nbs/06_distill.ipynb #e6b9ec51
 _FRONT_END = ("feature_extractor.", "feature_projection.")
 
+def _share_norm(layers:Sequence[MimicLayer]):
+    "Give every linear mimic layer the first one's LayerNorm (one set of weights, used by all)."
+    for layer in layers[1:]: layer.net[1] = layers[0].net[1]
+
 class MimickingNetwork(nn.Module):
     "A teacher's frozen CNN + feature projection → N mimic layers → the teacher's projector → mean over time → classifier."
     def __init__(self,
@@ -157,23 +168,27 @@ class MimickingNetwork(nn.Module):
                  nhead:int=8, # attention heads of the transformer kind
                  dropout:float=0.1, # dropout of the transformer kind
                  seed:int=0, # seed of the mimic layers' initialisation (the global RNG is left untouched)
+                 shared_norm:bool=False, # linear kind: one LayerNorm(z) shared by all mimic layers (the authors' code)
                 ):
         super().__init__()
+        if shared_norm and kind != "linear": raise ValueError(f"shared_norm=True shares the LayerNorm of linear mimic layers; kind {kind!r} has none to share")
         base = _check_teacher(teacher)
         L = len(encoder_layers(teacher))
         targets = mimic_targets(L, n_layers, targets, similarity)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             layers = [MimicLayer(base.config.hidden_size, hidden, kind, nhead, dropout) for _ in range(n_layers)]
+        if shared_norm: _share_norm(layers)
         spec = dict(network="mimicker", kind=kind, n_layers=n_layers, hidden=int(hidden), nhead=layers[0].nhead,
-                    dropout=layers[0].dropout, targets=list(targets), teacher_blocks=L, seed=seed)
+                    dropout=layers[0].dropout, targets=list(targets), teacher_blocks=L, seed=seed,
+                    shared_norm=bool(shared_norm))
         self._assemble(base, layers, *_head_of(teacher), spec)
 
     def _assemble(self, base, layers, projector, classifier, spec, copy_parts=True):
         "Set the parts: the front end and the head are copied from `base` and the teacher unless `copy_parts=False`."
         take = copy.deepcopy if copy_parts else (lambda m: m)
         self.config = copy.deepcopy(base.config)
-        self.feature_extractor, self.feature_projection = take(base.feature_extractor), take(base.feature_projection)
+        self.feature_extractor, self.feature_projection = map(take, _front_end(base))
         self.feature_extractor.requires_grad_(False).eval(); self.feature_projection.requires_grad_(False).eval()
         self.encoder = MimicStack(layers)
         self.projector = None if projector is None else take(projector)
@@ -182,7 +197,8 @@ class MimickingNetwork(nn.Module):
         p = next(self.feature_extractor.parameters())
         self.encoder.to(device=p.device, dtype=p.dtype)
         self.train(False)
-        if "init" not in self.spec: self.spec["init"] = model_fingerprint(self)[:16]   # identifies the initial weights
+        if "init" not in self.spec:     # identifies the initial weights (none on the meta device: there are no weights)
+            self.spec["init"] = None if p.is_meta else model_fingerprint(self)[:16]
 
     @classmethod
     def _from_parts(cls, base, layers, projector, classifier, spec, copy_parts=True) -> MimickingNetwork:
@@ -247,7 +263,7 @@ def save_student(student:MimickingNetwork, # the student to save
     "Write `student` to `folder`: `student.json` (its spec and the teacher's config) and `model.safetensors`."
     if not isinstance(student, MimickingNetwork): raise TypeError(f"student must be a MimickingNetwork, got {type(student).__name__}")
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in student.state_dict().items()}
+    state = {k: v.detach().cpu().clone() for k, v in student.state_dict().items()}   # copies: a shared LayerNorm appears twice
     _write_atomic(folder/"model.safetensors", lambda p: save_file(state, p))
     meta = dict(format=STUDENT_FORMAT, family=family_of(student.config), spec=student.spec, config=student.config.to_dict())
     _write_atomic(folder/"student.json", lambda p: p.write_text(json.dumps(meta, indent=1, default=str)))
@@ -264,11 +280,13 @@ def load_student(folder:str|os.PathLike, # a folder written by `save_student`
     if meta.get("format") != STUDENT_FORMAT: raise ValueError(f"{folder}/student.json: format {meta.get('format')!r}, expected {STUDENT_FORMAT!r}")
     config_cls, model_cls = FAMILIES[meta["family"]].config, FAMILIES[meta["family"]].model
     config = config_cls.from_dict(meta["config"])
-    base = model_cls(config_cls.from_dict({**meta["config"], "num_hidden_layers": 0}))  # builds the front end, no blocks
+    no_blocks = _canonical_kwargs(meta["family"], {"num_hidden_layers": 0})
+    base = model_cls(config_cls.from_dict({**meta["config"], **no_blocks}))  # builds the front end, no blocks
     base.config = config
     spec, d = meta["spec"], config.hidden_size
     layers = [MimicLayer(d, spec["hidden"], spec["kind"], spec["nhead"] or 8, spec["dropout"] if spec["dropout"] is not None else 0.1)
               for _ in range(spec["n_layers"])]
+    if spec.get("shared_norm"): _share_norm(layers)
     head = (nn.Linear(d, config.classifier_proj_size), nn.Linear(config.classifier_proj_size, config.num_labels)) if spec["has_head"] else (None, None)
     student = MimickingNetwork._from_parts(base, layers, *head, spec, copy_parts=False)
     student.load_state_dict(load_file(folder/"model.safetensors"), strict=True, assign=True)
@@ -367,7 +385,8 @@ def teacher_features(teacher:nn.Module, # the teacher (any supported family)
         am = None if am is None else am.to(device)
         store = {}
         def keep(module, args, out): store["h"] = out[0] if isinstance(out, tuple) else out
-        hook = base.feature_projection.register_forward_hook(keep)
+        if hasattr(base, "feature_projection"): hook = base.feature_projection.register_forward_hook(keep)
+        else: hook = encoder_layers(teacher)[0].register_forward_pre_hook(lambda m, args: store.update(h=args[0]))   # Whisper: the blocks' input
         try: layers = capture_layers(teacher, x, am, pool="none")
         finally: hook.remove()
         tg = layers[list(blocks)]
@@ -423,7 +442,7 @@ def _digest(obj) -> str: return _blake(json.dumps(obj, sort_keys=True, default=s
 
 def _trainable_state(student:nn.Module) -> dict[str, Tensor]:
     "The student's weights without the frozen front end."
-    return {k: v.detach().cpu().contiguous() for k, v in student.state_dict().items() if not k.startswith(_FRONT_END)}
+    return {k: v.detach().cpu().clone() for k, v in student.state_dict().items() if not k.startswith(_FRONT_END)}
 
 def _load_trainable(student:nn.Module, state:dict[str, Tensor]):
     result = student.load_state_dict(state, strict=False)
@@ -711,10 +730,11 @@ class DistilledNetwork:
 
 def _run_folder(out_dir, name:str) -> Path: return Path(out_dir)/name.replace(" ", "_").replace("=", "")
 
-def _grid_student(teacher:nn.Module, network:str, g:dict, two:tuple|None, seed:int) -> MimickingNetwork:
+def _grid_student(teacher:nn.Module, network:str, g:dict, two:tuple|None, seed:int, shared_norm:bool=False) -> MimickingNetwork:
     "The untrained network `network` (mimicker, non_mimicker, head_only) of grid entry `g`."
     if network == "head_only": return head_only(teacher)
-    return MimickingNetwork(teacher, g["kind"], g["n_layers"], g["hidden"], targets=two if g["n_layers"] == 2 else None, seed=seed)
+    return MimickingNetwork(teacher, g["kind"], g["n_layers"], g["hidden"], targets=two if g["n_layers"] == 2 else None, seed=seed,
+                            shared_norm=shared_norm and g["kind"] == "linear")
 
 _WORKER = {}   # what a worker process of `distill_grid` keeps between its jobs: the teacher and the features
 
@@ -761,6 +781,7 @@ def distill_grid(teacher:nn.Module, # the fine-tuned teacher, with its head
                  targets:Sequence[int]|None=None, # N = 2: the teacher blocks to mimic, (i, L-1)
                  similarity=None, # N = 2: the teacher's similarity matrix choosing i (see `mimic_targets`)
                  second_input:str="mimic", # N = 2, step 1: see `train_student`
+                 shared_norm:bool=False, # linear N = 2: one LayerNorm shared by both layers (the authors' code, the paper's counts)
                  seed:int=0, # initialisation, shuffling and dropout
                  device:str|torch.device|None=None, # None: CUDA if available
                  progress:bool=True, # progress bars
@@ -781,9 +802,9 @@ def distill_grid(teacher:nn.Module, # the fine-tuned teacher, with its head
     kwargs = lambda network: dict(mimic_epochs=settings["mimic_epochs"] if network == "mimicker" else 0, adapt_epochs=settings["adapt_epochs"],
                                   lr=settings["lr"], batch_size=settings["batch_size"], second_input=second_input, seed=seed, device=device,
                                   progress=False, replace_stale=replace_stale)
-    students = [(network, g, network_name(network, **g), _grid_student(teacher, network, g, two, seed)) for network, g in runs]
+    students = [(network, g, network_name(network, **g), _grid_student(teacher, network, g, two, seed, shared_norm)) for network, g in runs]
     if workers > 1:    # train in parallel; the loop below then finds every run finished and only loads it
-        jobs = [(name, (network, g, two, seed), _run_folder(out_dir, name), kwargs(network))
+        jobs = [(name, (network, g, two, seed, shared_norm), _run_folder(out_dir, name), kwargs(network))
                 for network, g, name, student in sorted(students, key=lambda s: -_cost(s[0], s[1]))
                 if not _trained(student, train, valid, _run_folder(out_dir, name), **kwargs(network))]
         if jobs: _train_in_workers(teacher, jobs, train, valid, workers, progress)

@@ -5,9 +5,10 @@
 # %% ../nbs/04_similarity.ipynb #c520d8f4
 from __future__ import annotations
 import json, math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -18,12 +19,13 @@ import seaborn as sns
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['METRICS', 'ESTIMATORS', 'KERNELS', 'POOLS', 'METRIC_LABELS', 'BANDWIDTH_RULE', 'METRIC_CMAPS', 'layer_features',
-           'block_features', 'SimilarityMatrix', 'pair_similarity', 'center_grams', 'layer_grams', 'cosine_matrix',
-           'u_center_grams', 'rbf_grams', 'hsic_matrix', 'cka_from_hsic', 'cka_matrix', 'knn_indicators',
-           'mutual_knn_matrix', 'layer_similarity', 'iter_batches', 'batched_similarity', 'merge_similarity',
-           'streaming_cka', 'block_dispersion', 'segment_layers', 'block_scores', 'find_blocks', 'plot_similarity',
-           'plot_similarity_grid']
+__all__ = ['METRICS', 'ESTIMATORS', 'KERNELS', 'POOLS', 'METRIC_LABELS', 'BANDWIDTH_RULE', 'PRECISIONS', 'METRIC_CMAPS',
+           'layer_features', 'block_features', 'SimilarityMatrix', 'pair_similarity', 'center_grams', 'LayerStats',
+           'layer_stats', 'layer_grams', 'cosine_matrix', 'u_center_grams', 'rbf_grams', 'hsic_matrix', 'cka_from_hsic',
+           'cka_matrix', 'knn_neighbours', 'knn_indicators', 'mutual_knn_from_neighbours', 'mutual_knn_matrix',
+           'metric_specs', 'layer_similarity', 'iter_batches', 'SimilarityStream', 'batched_similarity',
+           'merge_similarity', 'streaming_cka', 'block_dispersion', 'segment_layers', 'block_scores', 'find_blocks',
+           'plot_similarity', 'plot_similarity_grid']
 
 # %% ../nbs/04_similarity.ipynb #e2ad66d0
 METRICS = ("cosine", "cka", "mutual_knn")
@@ -271,8 +273,9 @@ def pair_similarity(x:Tensor|np.ndarray, # features of layer i, `[n, D]` (or `[n
     return float(np.mean([len(a & b) / settings["k"] for a, b in zip(neighbour_sets(x), neighbour_sets(y))]))
 
 # %% ../nbs/04_similarity.ipynb #08d11b4e
-_CHUNK_ELEMENTS = 2**20  # float64 elements converted at a time on the CPU (8 MB)
-_GPU_CHUNK_ELEMENTS = 2**25  # ... and on other devices, where fewer, larger products pay (256 MB)
+PRECISIONS = ("float32", "float64")
+_CPU_CHUNK_BYTES = 2**23  # a column chunk [L, n, c] of every layer: 8 MB on the CPU (stays in the caches)
+_GPU_CHUNK_BYTES = 2**28  # ... and 256 MB on other devices, where fewer, larger products pay
 
 def center_grams(grams:Tensor, # [..., n, n] Gram matrices
                 ) -> Tensor: # H K H with H = I - 11'/n, for every matrix
@@ -280,57 +283,153 @@ def center_grams(grams:Tensor, # [..., n, n] Gram matrices
     grams = grams - grams.mean(-2, keepdim=True)
     return grams - grams.mean(-1, keepdim=True)
 
-def _grams_numpy(layers:Sequence[Tensor], grams:Tensor):
-    "CPU: per layer and column chunk, numpy's a @ a.T (a symmetric rank-k update: half the work of addmm)."
-    step = max(1, _CHUNK_ELEMENTS // grams.shape[-1])
-    for gram, x in zip(grams, layers):
-        for start in range(0, x.shape[1], step):
-            a = x[:, start:start + step].detach().to(torch.float64).contiguous().numpy()
-            gram += torch.from_numpy(a @ a.T)
+# %% ../nbs/04_similarity.ipynb #23e2b0f8
+def _product_dtype(layers:Sequence[Tensor], precision:str|None) -> torch.dtype:
+    "The dtype of the products: `precision`, or float64 for float64 features and float32 otherwise."
+    if precision is None: return torch.float64 if all(x.dtype == torch.float64 for x in layers) else torch.float32
+    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS} or None (from the features), got {precision!r}")
+    return getattr(torch, precision)
 
-def _grams_torch(layers:Sequence[Tensor], grams:Tensor):
-    "Any device: all layers of equal width at once, one batched product per column chunk (else layer by layer)."
-    L, n = len(layers), grams.shape[-1]
-    if len({x.shape[1] for x in layers}) > 1:
-        for gram, x in zip(grams, layers): _grams_torch([x], gram[None])
-        return
-    step = max(1, _GPU_CHUNK_ELEMENTS // (L * n))
-    for start in range(0, layers[0].shape[1], step):
-        chunk = torch.stack([x[:, start:start + step].detach() for x in layers]).to(torch.float64)  # [L, n, c]
-        grams.baddbmm_(chunk, chunk.transpose(1, 2))
+@contextmanager
+def _full_precision_matmul(device:torch.device):
+    "Float32 products in full float32 on CUDA (no TF32, whatever the global setting) while the block runs."
+    if device.type != "cuda": yield; return
+    old = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try: yield
+    finally: torch.backends.cuda.matmul.allow_tf32 = old
 
+def _gram_of(c:Tensor) -> Tensor:
+    "c @ c.T of one chunk `[n, w]`: numpy's symmetric rank-k update on the CPU (half the work), a plain product elsewhere."
+    if c.device.type != "cpu": return c @ c.T
+    a = c.numpy()
+    return torch.from_numpy(a @ a.T)
+
+# %% ../nbs/04_similarity.ipynb #e7b41e26
+@dataclass
+class LayerStats:
+    "What one pass over a batch keeps: every layer's Gram matrix and the per-clip products between layers, in float64."
+    grams: Tensor|None # [L, n, n] Gram matrices of the batch-centred features (None if not asked for)
+    mean_dots: Tensor|None # [L, n] <centred clip, batch mean>: with `mean_sq`, the uncentred Gram matrices
+    mean_sq: Tensor|None # [L] squared norm of each layer's batch mean
+    products: dict # "centred" and/or "raw" -> [n, L, L] inner products between the layers of each clip
+    precision: str # dtype of the products ("float32" or "float64"); sums are float64
+
+    @property
+    def n(self) -> int: return self.grams.shape[-1] if self.grams is not None else next(iter(self.products.values())).shape[0]
+    @property
+    def L(self) -> int: return self.grams.shape[0] if self.grams is not None else next(iter(self.products.values())).shape[1]
+
+    def gram(self, center:bool=True) -> Tensor:
+        "The `[L, n, n]` Gram matrices of the centred (or raw) features."
+        if self.grams is None: raise ValueError("these statistics hold no Gram matrices (layer_stats(..., grams=True))")
+        if center: return center_grams(self.grams)   # exact already; centring again removes the rounding of the mean
+        if self.mean_dots is None: raise ValueError("these statistics hold no uncentred Gram matrices (layer_stats(..., uncentred=True))")
+        a = self.mean_dots
+        return self.grams + a[:, :, None] + a[:, None, :] + self.mean_sq[:, None, None]
+
+    def clip_products(self, center:bool=True) -> Tensor:
+        "The `[n, L, L]` inner products between the layers of each clip, centred or raw."
+        key = "centred" if center else "raw"
+        if key not in self.products: raise ValueError(f"these statistics hold no {key} per-clip products (layer_stats(..., products=({key!r},)))")
+        return self.products[key]
+
+    def to_dict(self) -> dict[str, Tensor]:
+        "The tensors by name (for safetensors); `LayerStats.from_dict` reads them back."
+        d = {"grams": self.grams, "mean_dots": self.mean_dots, "mean_sq": self.mean_sq,
+             **{f"products.{k}": v for k, v in self.products.items()}}
+        return {k: v.detach().cpu().contiguous() for k, v in d.items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, d:dict, precision:str) -> LayerStats:
+        "Inverse of `to_dict`."
+        return cls(d.get("grams"), d.get("mean_dots"), d.get("mean_sq"),
+                   {k.split(".", 1)[1]: v for k, v in d.items() if k.startswith("products.")}, precision)
+
+    def to(self, device) -> LayerStats:
+        "The statistics on `device`."
+        on = lambda t: None if t is None else t.to(device)
+        return LayerStats(on(self.grams), on(self.mean_dots), on(self.mean_sq), {k: on(v) for k, v in self.products.items()}, self.precision)
+
+# %% ../nbs/04_similarity.ipynb #093a463b
+def _accumulate(stats:LayerStats, chunk:Tensor, idx:list[int], dtype:torch.dtype):
+    "Add one column chunk `[l, n, c]` of layers `idx` to `stats`."
+    n = chunk.shape[1]
+    if "raw" in stats.products:
+        r = chunk.transpose(0, 1)                                              # [n, l, c]: the clips' layers
+        stats.products["raw"] += torch.bmm(r, r.transpose(1, 2)).double()
+    mean = chunk.sum(1, dtype=torch.float64) / n                               # [l, c]
+    hi = mean.to(dtype)
+    centred = chunk - hi[:, None, :]
+    if dtype != torch.float64: centred -= (mean - hi.double()).to(dtype)[:, None, :]   # the mean's float32 remainder
+    if stats.mean_dots is not None:
+        stats.mean_dots[idx] += ((chunk.double() - mean[:, None, :]) @ mean[:, :, None])[..., 0]
+        stats.mean_sq[idx] += (mean * mean).sum(-1)
+    if "centred" in stats.products:
+        c = centred.transpose(0, 1)
+        stats.products["centred"] += torch.bmm(c, c.transpose(1, 2)).double()
+    if stats.grams is not None:
+        for j, l in enumerate(idx): stats.grams[l] += _gram_of(centred[j]).double()
+
+def _check_finite_stats(stats:LayerStats):
+    "Raise if a NaN/inf feature reached the sums (a clip's sum of squares is then NaN/inf)."
+    if stats.grams is not None: diag = stats.grams.diagonal(dim1=1, dim2=2).T          # [n, L]
+    else: diag = next(iter(stats.products.values())).diagonal(dim1=1, dim2=2)
+    bad = ~torch.isfinite(diag).all(0)
+    if bad.any(): raise ValueError(f"features of layer {int(bad.nonzero()[0])} contain NaN or inf")
+
+def layer_stats(layers:Sequence[Tensor], # `L` per-layer features `[n, D_l]` (see `layer_features`)
+                grams:bool=True, # the Gram matrix of every layer (centred)
+                uncentred:bool=False, # also what rebuilds the uncentred Gram matrices
+                products:Sequence[str]=(), # per-clip products between layers: "centred" and/or "raw" (equal widths)
+                precision:str|None=None, # products in "float32" or "float64" (None: float64 only for float64 features)
+               ) -> LayerStats:
+    "One pass over the features of a batch: every statistic the similarity metrics need, summed in float64."
+    dtype, L, n, device = _product_dtype(layers, precision), len(layers), layers[0].shape[0], layers[0].device
+    if unknown := sorted(set(products) - {"centred", "raw"}): raise ValueError(f"products must be 'centred' and/or 'raw', got {unknown}")
+    widths = [x.shape[1] for x in layers]
+    if products and len(set(widths)) > 1:
+        raise ValueError(f"cosine compares coordinates, so every layer needs the same width; got {widths}")
+    zeros = lambda *shape: torch.zeros(*shape, dtype=torch.float64, device=device)
+    stats = LayerStats(zeros(L, n, n) if grams else None, zeros(L, n) if uncentred else None, zeros(L) if uncentred else None,
+                       {p: zeros(n, L, L) for p in products}, str(dtype).removeprefix("torch."))
+    groups = [list(range(L))] if len(set(widths)) == 1 else [[l] for l in range(L)]   # layers that share columns
+    budget = _CPU_CHUNK_BYTES if device.type == "cpu" else _GPU_CHUNK_BYTES
+    with torch.no_grad(), _full_precision_matmul(device):
+        for idx in groups:
+            step = max(1, budget // (len(idx) * n * dtype.itemsize))
+            for start in range(0, widths[idx[0]], step):
+                chunk = torch.stack([layers[l][:, start:start + step].detach() for l in idx]).to(dtype)   # [l, n, c]
+                _accumulate(stats, chunk, idx, dtype)
+    _check_finite_stats(stats)
+    return stats
+
+# %% ../nbs/04_similarity.ipynb #69fc9d13
 def layer_grams(layers:Sequence[Tensor], # `L` per-layer features `[n, D_l]` (see `layer_features`)
                 center:bool=True, # centre the features over the batch first
+                precision:str|None=None, # products in "float32" or "float64" (None: from the features)
                ) -> Tensor: # [L, n, n] float64 on the features' device
-    "Gram matrix of every layer, accumulated in float64 over column chunks."
-    n = layers[0].shape[0]
-    grams = torch.zeros(len(layers), n, n, dtype=torch.float64, device=layers[0].device)
-    (_grams_numpy if grams.device.type == "cpu" else _grams_torch)(layers, grams)
-    finite = torch.isfinite(grams.diagonal(dim1=1, dim2=2)).all(1)  # a NaN/inf feature makes its clip's sum of squares NaN/inf
-    if not finite.all(): raise ValueError(f"features of layer {int((~finite).nonzero()[0])} contain NaN or inf")
-    return center_grams(grams) if center else grams
+    "Gram matrix of every layer, from one pass over the features (see `layer_stats`)."
+    return layer_stats(layers, uncentred=not center, precision=precision).gram(center)
 
 # %% ../nbs/04_similarity.ipynb #6c755da4
-def cosine_matrix(layers:Sequence[Tensor], # `L` per-layer features `[n, D]`, equal widths
-                  center:bool=True, # subtract each layer's batch mean first (the paper's text); False: the paper's code
-                 ) -> Tensor: # [L, L] float64 on the features' device
-    "Per-clip cosine between layers, averaged over clips, for all pairs at once."
-    L, (n, D) = len(layers), layers[0].shape
-    if any(x.shape[1] != D for x in layers):
-        raise ValueError(f"cosine compares coordinates, so every layer needs the same width; got {[x.shape[1] for x in layers]}")
-    dots = torch.zeros(n, L, L, dtype=torch.float64, device=layers[0].device)
-    step = max(1, 4 * _CHUNK_ELEMENTS // (L * n))  # [L, n, c] chunks of 32 MB: fastest on a CPU core
-    for start in range(0, D, step):
-        chunk = torch.stack([x[:, start:start + step].detach() for x in layers], 1).to(torch.float64)  # [n, L, c]
-        if center: chunk -= chunk.mean(0, keepdim=True)
-        dots.baddbmm_(chunk, chunk.transpose(1, 2))
-    norms = dots.diagonal(dim1=1, dim2=2).sqrt()  # [n, L]
-    if not torch.isfinite(norms).all():
-        raise ValueError(f"features of layer {int((~torch.isfinite(norms)).nonzero()[0, 1])} contain NaN or inf")
+def _cosine_from_products(products:Tensor, # [n, L, L] inner products between the layers of each clip
+                          center:bool, # whether they are of centred features (for the error message)
+                         ) -> Tensor: # [L, L]
+    "Mean over clips of the cosine between every pair of layers."
+    norms = products.diagonal(dim1=1, dim2=2).sqrt()  # [n, L]
     if (norms == 0).any():
         s, l = (norms == 0).nonzero()[0].tolist()
         raise ValueError(f"clip {s} of layer {l} is a zero vector{' after centring' if center else ''}: its cosine is undefined")
-    return (dots / (norms[:, :, None] * norms[:, None, :])).mean(0)
+    return (products / (norms[:, :, None] * norms[:, None, :])).mean(0)
+
+def cosine_matrix(layers:Sequence[Tensor], # `L` per-layer features `[n, D]`, equal widths
+                  center:bool=True, # subtract each layer's batch mean first (the paper's text); False: the paper's code
+                  precision:str|None=None, # products in "float32" or "float64" (None: from the features)
+                 ) -> Tensor: # [L, L] float64 on the features' device
+    "Per-clip cosine between layers, averaged over clips, for all pairs at once."
+    stats = layer_stats(layers, grams=False, products=("centred" if center else "raw",), precision=precision)
+    return _cosine_from_products(stats.clip_products(center), center)
 
 # %% ../nbs/04_similarity.ipynb #c0939bed
 def u_center_grams(grams:Tensor, # [..., n, n] symmetric kernel matrices, n > 3
@@ -381,25 +480,25 @@ def cka_from_hsic(hsic:Tensor, # [L, L] HSIC matrix (or its mean over batches)
                          f"(HSIC with itself is {float(self_hsic.min()):.3g}): CKA is undefined")
     return hsic / torch.sqrt(self_hsic[:, None] * self_hsic[None, :])
 
-def _cka_grams(layers, kernel, bandwidth):
-    "Kernel matrices of the layers for CKA."
-    grams = layer_grams(layers, center=True)
+def _cka_kernels(grams:Tensor, kernel:str, bandwidth:float) -> Tensor:
+    "Kernel matrices for CKA from the centred Gram matrices."
     return rbf_grams(grams, bandwidth) if kernel == "rbf" else grams
 
 def cka_matrix(layers:Sequence[Tensor], # `L` per-layer features `[n, D_l]`
                estimator:str="biased", # "biased" (the paper's) or "unbiased"
                kernel:str="linear", # "linear" (the paper's) or "rbf"
                bandwidth:float=1.0, # RBF only: sigma = bandwidth * median pairwise distance
+               precision:str|None=None, # products in "float32" or "float64" (None: from the features)
               ) -> Tensor: # [L, L] float64 on the features' device
     "CKA between all pairs of layers from each layer's Gram matrix, computed once."
-    return cka_from_hsic(hsic_matrix(_cka_grams(layers, kernel, bandwidth), estimator))
+    return cka_from_hsic(hsic_matrix(_cka_kernels(layer_grams(layers, True, precision), kernel, bandwidth), estimator))
 
 # %% ../nbs/04_similarity.ipynb #8ef7106f
-def knn_indicators(grams:Tensor, # [L, n, n] Gram matrices (inner products between clips)
+def knn_neighbours(grams:Tensor, # [L, n, n] Gram matrices (inner products between clips)
                    k:int=8, # neighbours per clip, self excluded; k < n
                    normalize:bool=True, # rank by cosine instead of the raw inner product
-                  ) -> Tensor: # [L, n, n] float64: row s has ones at the k nearest neighbours of clip s
-    "0/1 matrices of each layer's k nearest neighbours by inner product within the batch."
+                  ) -> Tensor: # [L, n, k] indices, nearest first
+    "Each clip's k nearest neighbours by inner product within the batch, nearest first: the first k' of them are the k' nearest."
     L, n, _ = grams.shape
     if not 1 <= k < n: raise ValueError(f"k must be between 1 and n - 1 = {n - 1} (self excluded), got k = {k}")
     scores = grams.clone()
@@ -410,28 +509,97 @@ def knn_indicators(grams:Tensor, # [L, n, n] Gram matrices (inner products betwe
             raise ValueError(f"clip {s} of layer {l} is a zero vector: it cannot be L2-normalised (pass normalize=False)")
         scores /= norms[:, :, None] * norms[:, None, :]
     scores.diagonal(dim1=1, dim2=2).fill_(-math.inf)
-    neighbours = scores.topk(k, dim=-1).indices
-    return torch.zeros_like(scores).scatter_(-1, neighbours, 1.0)
+    return scores.topk(k, dim=-1, sorted=True).indices
+
+def _indicators(neighbours:Tensor, n:int) -> Tensor:
+    "[L, n, n] float64 0/1 matrices with ones at `neighbours` [L, n, k]."
+    L = neighbours.shape[0]
+    return torch.zeros(L, n, n, dtype=torch.float64, device=neighbours.device).scatter_(-1, neighbours, 1.0)
+
+def knn_indicators(grams:Tensor, # [L, n, n] Gram matrices (inner products between clips)
+                   k:int=8, # neighbours per clip, self excluded; k < n
+                   normalize:bool=True, # rank by cosine instead of the raw inner product
+                  ) -> Tensor: # [L, n, n] float64: row s has ones at the k nearest neighbours of clip s
+    "0/1 matrices of each layer's k nearest neighbours by inner product within the batch."
+    return _indicators(knn_neighbours(grams, k, normalize), grams.shape[-1])
+
+def mutual_knn_from_neighbours(neighbours:Tensor, # [L, n, k_max] neighbours, nearest first (from `knn_neighbours`)
+                               k:int, # neighbourhood size, k <= k_max
+                              ) -> Tensor: # [L, L] mutual k-NN alignment
+    "Mutual k-NN alignment between all pairs of layers from their sorted neighbour lists (any k up to k_max)."
+    if not 1 <= k <= neighbours.shape[-1]: raise ValueError(f"k must be between 1 and {neighbours.shape[-1]} (the neighbours given), got {k}")
+    n = neighbours.shape[1]
+    flat = _indicators(neighbours[..., :k], n).flatten(1)
+    return flat @ flat.T / (n * k)
 
 def mutual_knn_matrix(layers:Sequence[Tensor], # `L` per-layer features `[n, D_l]`
                       k:int=8, # neighbours per clip (the paper: 8)
                       center:bool=True, # centre over the batch before ranking
                       normalize:bool=True, # L2-normalise (rank by cosine)
+                      precision:str|None=None, # products in "float32" or "float64" (None: from the features)
                      ) -> Tensor: # [L, L] float64 on the features' device
     "Mutual k-NN alignment between all pairs of layers from each layer's neighbour sets, found once."
-    n = layers[0].shape[0]
-    indicators = knn_indicators(layer_grams(layers, center=center), k, normalize).flatten(1)
-    return indicators @ indicators.T / (n * k)
+    return mutual_knn_from_neighbours(knn_neighbours(layer_grams(layers, center, precision), k, normalize), k)
 
 # %% ../nbs/04_similarity.ipynb #f9a9c5cc
-def _matrix(layers:list[Tensor], metric:str, s:dict) -> Tensor:
+def _applies(option:str, metric:str) -> bool: return option in _APPLIES[metric]
+
+def metric_specs(metrics:str|Sequence[str]|Mapping[str, dict], # a metric, several (sharing `options`), or {label: {"metric": ..., **options}}
+                 **options, # for a name or a list: pool, center, estimator, kernel, bandwidth, k, normalize
+                ) -> dict[str, tuple[str, dict]]: # label -> (metric, validated settings)
+    "The validated settings of each requested similarity matrix; options given once go to every metric they apply to."
+    if isinstance(metrics, str): specs = {metrics: (metrics, _similarity_settings(metrics, **options))}
+    elif isinstance(metrics, Mapping):
+        if options: raise TypeError(f"with a mapping of specs, put every option inside its spec; got {sorted(options)} outside")
+        specs = {}
+        for label, spec in metrics.items():
+            spec = dict(spec)
+            if "metric" not in spec: raise ValueError(f"spec {label!r} needs a 'metric' (one of {METRICS}), got {spec}")
+            metric = spec.pop("metric")
+            specs[str(label)] = (metric, _similarity_settings(metric, **spec))
+    else:
+        names = list(metrics)
+        if not names or not all(isinstance(m, str) for m in names): raise TypeError(f"metrics must be a metric name, a list of them or a mapping of specs, got {metrics!r}")
+        if len(set(names)) < len(names): raise ValueError(f"metrics lists a metric twice: {names}; use a mapping of labelled specs for variants")
+        for m in names: _similarity_settings(m)           # unknown names fail here, listing the valid ones
+        if unknown := sorted(set(options) - set(_DEFAULTS)): raise TypeError(f"unknown option(s) {unknown}; the options are {sorted(_DEFAULTS)}")
+        if unused := [o for o, v in options.items() if v != _DEFAULTS[o] and not any(_applies(o, m) for m in names)]:
+            raise ValueError(f"{', '.join(f'{o}={options[o]!r}' for o in unused)} applies to none of {names}")
+        specs = {m: (m, _similarity_settings(m, **{o: v for o, v in options.items() if _applies(o, m)})) for m in names}
+    if not specs: raise ValueError("no metrics requested")
+    if len({s["pool"] for _, s in specs.values()}) > 1:
+        raise ValueError(f"every metric of one pass pools the features the same way, got {[s['pool'] for _, s in specs.values()]}")
+    return specs
+
+# %% ../nbs/04_similarity.ipynb #c96aa430
+def _stats_needs(specs:dict) -> dict:
+    "What `layer_stats` must accumulate for these specs."
+    products = {"centred" if s["center"] else "raw" for m, s in specs.values() if m == "cosine"}
+    return dict(grams=any(m != "cosine" for m, _ in specs.values()), products=tuple(sorted(products)),
+                uncentred=any(m == "mutual_knn" and not s["center"] for m, s in specs.values()))
+
+def _spec_matrices(stats:LayerStats, specs:dict) -> dict[str, Tensor]:
+    "The [L, L] matrix of every spec from one batch's statistics (k-NN: one sorted `topk` per centring and normalisation)."
+    neighbours = {}
+    for metric, s in specs.values():
+        if metric == "mutual_knn":
+            key = (s["center"], s["normalize"])
+            neighbours[key] = max(neighbours.get(key, 0), s["k"])
+    neighbours = {key: knn_neighbours(stats.gram(key[0]), k, key[1]) for key, k in neighbours.items()}
+    out = {}
+    for label, (metric, s) in specs.items():
+        if metric == "cosine": out[label] = _cosine_from_products(stats.clip_products(s["center"]), s["center"])
+        elif metric == "mutual_knn": out[label] = mutual_knn_from_neighbours(neighbours[(s["center"], s["normalize"])], s["k"])
+        else: out[label] = cka_from_hsic(hsic_matrix(_cka_kernels(stats.gram(True), s["kernel"], s.get("bandwidth", 1.0)), s["estimator"]))
+    return out
+
+def _matrix(layers:list[Tensor], metric:str, s:dict, precision:str|None=None) -> Tensor:
     "The [L, L] matrix of `metric` with validated settings `s`."
-    if metric == "cosine": return cosine_matrix(layers, s["center"])
-    if metric == "cka": return cka_matrix(layers, s["estimator"], s["kernel"], s.get("bandwidth", 1.0))
-    return mutual_knn_matrix(layers, s["k"], s["center"], s["normalize"])
+    specs = {metric: (metric, s)}
+    return _spec_matrices(layer_stats(layers, **_stats_needs(specs), precision=precision), specs)[metric]
 
 def layer_similarity(features:Tensor|Sequence[Tensor], # `[L, n, D]`, `[L, n, T, d]` (needs `pool`) or a list of per-layer tensors
-                     metric:str="cka", # "cosine", "cka" or "mutual_knn"
+                     metric:str|Sequence[str]|Mapping[str, dict]="cka", # "cosine", "cka", "mutual_knn"; several (a list), or labelled specs
                      *,
                      pool:str|None=None, # frame-level features: "flatten" (the paper) or "mean" over time
                      center:bool=True, # cosine, mutual_knn: centre each layer over the batch (the paper's text; its cosine code: False)
@@ -440,14 +608,20 @@ def layer_similarity(features:Tensor|Sequence[Tensor], # `[L, n, D]`, `[L, n, T,
                      bandwidth:float=1.0, # cka with rbf: sigma = bandwidth * median pairwise distance
                      k:int=8, # mutual_knn: neighbours per clip (the paper: 8)
                      normalize:bool=True, # mutual_knn: L2-normalise before ranking by inner product
-                    ) -> SimilarityMatrix:
-    "Similarity between every pair of layers on one batch of clips."
-    settings = _similarity_settings(metric, pool=pool, center=center, estimator=estimator, kernel=kernel,
-                                    bandwidth=bandwidth, k=k, normalize=normalize)
+                     precision:str|None=None, # products in "float32" or "float64" (None: float64 only for float64 features)
+                    ) -> SimilarityMatrix|dict[str, SimilarityMatrix]: # one matrix, or one per metric / label
+    "Similarity between every pair of layers on one batch of clips; several metrics from one pass over the features."
+    options = dict(pool=pool, center=center, estimator=estimator, kernel=kernel, bandwidth=bandwidth, k=k, normalize=normalize)
+    if isinstance(metric, str): specs = metric_specs(metric, **options)
+    elif isinstance(metric, Mapping): specs = metric_specs(metric, **{o: v for o, v in options.items() if v != _DEFAULTS[o]})
+    else: specs = metric_specs(metric, **options)
+    pool = next(iter(specs.values()))[1]["pool"]
     layers = layer_features(features, pool, check_finite=False)  # NaN/inf are caught from the sums of squares
     n = layers[0].shape[0]
-    _check_batch_size(n, metric, settings)
-    return SimilarityMatrix(_matrix(layers, metric, settings), metric, settings, n=n)
+    for m, s in specs.values(): _check_batch_size(n, m, s)
+    values = _spec_matrices(layer_stats(layers, **_stats_needs(specs), precision=precision), specs)
+    out = {label: SimilarityMatrix(values[label], m, s, n=n) for label, (m, s) in specs.items()}
+    return out[metric] if isinstance(metric, str) else out
 
 # %% ../nbs/04_similarity.ipynb #929f165f
 def _check_batch_size_arg(batch_size):
@@ -491,39 +665,114 @@ def _batch_name(b:int, n:int, batch_size:int, split:bool) -> str:
     "How an error names batch `b`, with a hint when it is the partial last batch of a split tensor."
     return f"batch {b}" + (" (the partial last one: try drop_last=True)" if split and n < batch_size else "")
 
-def _check_same_layer_count(layers, L, b):
-    if L is not None and len(layers) != L:
-        raise ValueError(f"batch {b} has {len(layers)} layers, batch 0 had {L}: every batch needs the same layers")
+# %% ../nbs/04_similarity.ipynb #4e1cfb12
+_MEAN_PROTOCOL = "mean of per-batch matrices"
+_STREAM_PROTOCOL = "streaming: mean unbiased HSIC over minibatches, then CKA"
+
+class SimilarityStream:
+    "Similarity matrices of every requested metric over a stream of batches, from one `layer_stats` pass per batch."
+    def __init__(self,
+                 metrics:str|Sequence[str]|Mapping[str, dict]="cka", # as for `layer_similarity`; a spec may add protocol="streaming" (unbiased CKA)
+                 *,
+                 precision:str|None=None, # products in "float32" or "float64" (None: from the features)
+                 **options, # for a name or a list: pool, center, estimator, kernel, bandwidth, k, normalize
+                ):
+        protocols = {}
+        if isinstance(metrics, Mapping):
+            metrics = {label: dict(spec) for label, spec in metrics.items()}
+            protocols = {label: spec.pop("protocol", "mean") for label, spec in metrics.items()}
+        self.specs = metric_specs(metrics, **options)
+        self.protocols = {label: protocols.get(label, "mean") for label in self.specs}
+        for label, protocol in self.protocols.items():
+            metric, s = self.specs[label]
+            if protocol not in ("mean", "streaming"): raise ValueError(f"protocol of {label!r} must be 'mean' or 'streaming', got {protocol!r}")
+            if protocol == "streaming" and (metric, s.get("estimator")) != ("cka", "unbiased"):
+                raise ValueError(f"protocol='streaming' averages unbiased HSIC: only for metric='cka', estimator='unbiased' (spec {label!r})")
+        self.single = metrics if isinstance(metrics, str) else None
+        self.precision, self.needs = precision, _stats_needs(self.specs)
+        self.pool = next(iter(self.specs.values()))[1]["pool"]
+        self.per_batch = {label: [] for label, p in self.protocols.items() if p == "mean"}
+        self.hsic_sum = {label: None for label, p in self.protocols.items() if p == "streaming"}
+        self.sizes, self.L = [], None
+
+    def check(self, n:int, L:int, where:str):
+        "Raise unless a batch of `n` clips and `L` layers suits every metric (and the batches before it)."
+        if self.L is not None and L != self.L:
+            raise ValueError(f"{where} has {L} layers, batch 0 had {self.L}: every batch needs the same layers")
+        for metric, s in self.specs.values(): _check_batch_size(n, metric, s, where)
+
+    def update(self,
+               batch:Tensor|Sequence[Tensor], # one batch `[L, n, ...]` (or a list of per-layer tensors)
+               where:str|None=None, # how errors name the batch (default "batch <index>")
+              ) -> LayerStats: # the batch's statistics (e.g. to save them)
+        "Add one batch of features: one pass over them, then every metric from the statistics."
+        layers = layer_features(batch, self.pool, check_finite=False)
+        self.check(layers[0].shape[0], len(layers), where or f"batch {len(self.sizes)}")
+        stats = layer_stats(layers, **self.needs, precision=self.precision)
+        self.add(stats, where)
+        return stats
+
+    def add(self,
+            stats:LayerStats, # one batch's statistics, from `update` or `layer_stats` (e.g. read back from disk)
+            where:str|None=None, # how errors name the batch
+           ):
+        "Add one batch given by its statistics."
+        self.check(stats.n, stats.L, where or f"batch {len(self.sizes)}")
+        values = _spec_matrices(stats, {label: self.specs[label] for label in self.protocols if label in self.per_batch})
+        for label, v in values.items(): self.per_batch[label].append(v.cpu())
+        for label in self.hsic_sum:
+            metric, s = self.specs[label]
+            hsic = hsic_matrix(_cka_kernels(stats.gram(True), s["kernel"], s.get("bandwidth", 1.0)), "unbiased")
+            self.hsic_sum[label] = hsic if self.hsic_sum[label] is None else self.hsic_sum[label] + hsic
+        self.L = stats.L
+        self.sizes.append(stats.n)
+
+    def result(self,
+               batch_size:int|None=None, # the batch size asked for, recorded with uneven batches
+              ) -> SimilarityMatrix|dict[str, SimilarityMatrix]: # one matrix (a metric given by name) or one per label
+        "The matrices so far: the mean (and standard deviation) of the per-batch matrices, or the streaming CKA."
+        out = {}
+        for label, (metric, s) in self.specs.items():
+            if self.protocols[label] == "mean":
+                settings, n = _batch_record(self.sizes, s, _MEAN_PROTOCOL, batch_size)
+                stacked = torch.stack(self.per_batch[label]) if self.sizes else None
+                out[label] = SimilarityMatrix(stacked.mean(0), metric, settings, n=n, n_batches=len(self.sizes), n_clips=sum(self.sizes),
+                                              std=stacked.std(0) if len(self.sizes) > 1 else None)
+            else:
+                settings, n = _batch_record(self.sizes, s, _STREAM_PROTOCOL, batch_size)
+                out[label] = SimilarityMatrix(cka_from_hsic(self.hsic_sum[label] / len(self.sizes)), metric, settings, n=n,
+                                              n_batches=len(self.sizes), n_clips=sum(self.sizes))
+        return out[self.single] if self.single is not None else out
+
+# %% ../nbs/04_similarity.ipynb #6b0357c2
+def _run_stream(stream:SimilarityStream, features_or_batches, batch_size:int, drop_last:bool, progress:bool, desc:str):
+    "Feed every batch to `stream`, holding no batch longer than its own update (batches may be large)."
+    split = isinstance(features_or_batches, (Tensor, np.ndarray))
+    bar = tqdm(total=_n_batches(features_or_batches, batch_size, drop_last), desc=desc, disable=not progress)
+    for b, batch in enumerate(iter_batches(features_or_batches, batch_size, drop_last)):
+        n = batch.shape[1] if isinstance(batch, (Tensor, np.ndarray)) else len(batch[0])
+        stream.update(batch, _batch_name(b, n, batch_size, split))
+        del batch                                          # the next batch may be built while this one would still be held
+        bar.update()
+    bar.close()
+    return stream.result(batch_size)
 
 # %% ../nbs/04_similarity.ipynb #541e42f9
 def batched_similarity(features_or_batches:Tensor|Iterable, # `[L, N, D]` / `[L, N, T, d]` tensor, or an iterable of `[L, b, ...]` batches
-                       metric:str="cka", # "cosine", "cka" or "mutual_knn"
+                       metric:str|Sequence[str]|Mapping[str, dict]="cka", # "cosine", "cka", "mutual_knn"; several, or labelled specs
                        batch_size:int=128, # clips per batch when splitting a tensor (the paper: 128)
                        *,
                        drop_last:bool=False, # tensor input: drop a final batch smaller than batch_size
                        progress:bool=True, # show a tqdm progress bar over batches
+                       precision:str|None=None, # products in "float32" or "float64" (None: from the features)
                        **options, # as for `layer_similarity` (pool, center, estimator, kernel, bandwidth, k, normalize)
-                      ) -> SimilarityMatrix:
-    "The paper's protocol: one similarity matrix per batch of clips, averaged over batches."
-    settings = _similarity_settings(metric, **options)
-    matrices, sizes, L = [], [], None
-    batches = iter_batches(features_or_batches, batch_size, drop_last)
-    for b, batch in enumerate(tqdm(batches, total=_n_batches(features_or_batches, batch_size, drop_last),
-                                   desc=f"{metric} per batch", disable=not progress)):
-        layers = layer_features(batch, settings["pool"], check_finite=False)
-        _check_same_layer_count(layers, L, b)
-        L, n = len(layers), layers[0].shape[0]
-        _check_batch_size(n, metric, settings, _batch_name(b, n, batch_size, isinstance(features_or_batches, (Tensor, np.ndarray))))
-        matrices.append(_matrix(layers, metric, settings).cpu())
-        sizes.append(n)
-    settings, n = _batch_record(sizes, settings, "mean of per-batch matrices", batch_size)
-    stacked = torch.stack(matrices)
-    return SimilarityMatrix(stacked.mean(0), metric, settings, n=n, n_batches=len(sizes), n_clips=sum(sizes),
-                            std=stacked.std(0) if len(sizes) > 1 else None)
+                      ) -> SimilarityMatrix|dict[str, SimilarityMatrix]:
+    "The paper's protocol: one similarity matrix per batch of clips, averaged over batches; several metrics from one pass."
+    stream = SimilarityStream(metric, precision=precision, **options)
+    return _run_stream(stream, features_or_batches, batch_size, drop_last, progress,
+                       f"{metric if isinstance(metric, str) else ' + '.join(stream.specs)} per batch")
 
 # %% ../nbs/04_similarity.ipynb #a9828cb8
-_MEAN_PROTOCOL = "mean of per-batch matrices"
-
 def _part_sizes(m:SimilarityMatrix) -> list[int]:
     "Clips in each batch of a batch-averaged matrix."
     return list(m.settings.get("batch_sizes") or [m.n] * m.n_batches)
@@ -562,23 +811,12 @@ def streaming_cka(features_or_batches:Tensor|Iterable, # `[L, N, D]` / `[L, N, T
                   kernel:str="linear", # "linear" or "rbf"
                   bandwidth:float=1.0, # rbf: sigma = bandwidth * median pairwise distance (per batch)
                   progress:bool=True, # show a tqdm progress bar over batches
+                  precision:str|None=None, # products in "float32" or "float64" (None: from the features)
                  ) -> SimilarityMatrix:
     "Whole-data-set CKA from unbiased HSIC averaged over minibatches (Nguyen et al. 2021), all pairs at once."
-    settings = _similarity_settings("cka", pool=pool, estimator="unbiased", kernel=kernel, bandwidth=bandwidth)
-    hsic_sum, sizes, L = None, [], None
-    batches = iter_batches(features_or_batches, batch_size, drop_last)
-    for b, batch in enumerate(tqdm(batches, total=_n_batches(features_or_batches, batch_size, drop_last),
-                                   desc="streaming CKA", disable=not progress)):
-        layers = layer_features(batch, pool, check_finite=False)
-        _check_same_layer_count(layers, L, b)
-        L, n = len(layers), layers[0].shape[0]
-        _check_batch_size(n, "cka", settings, _batch_name(b, n, batch_size, isinstance(features_or_batches, (Tensor, np.ndarray))))
-        hsic = hsic_matrix(_cka_grams(layers, kernel, bandwidth), "unbiased")
-        hsic_sum = hsic if hsic_sum is None else hsic_sum + hsic
-        sizes.append(n)
-    settings, n = _batch_record(sizes, settings, "streaming: mean unbiased HSIC over minibatches, then CKA", batch_size)
-    return SimilarityMatrix(cka_from_hsic(hsic_sum / len(sizes)), "cka", settings, n=n, n_batches=len(sizes),
-                            n_clips=sum(sizes))
+    spec = dict(metric="cka", estimator="unbiased", kernel=kernel, bandwidth=bandwidth, pool=pool, protocol="streaming")
+    stream = SimilarityStream({"cka": spec}, precision=precision)
+    return _run_stream(stream, features_or_batches, batch_size, drop_last, progress, "streaming CKA")["cka"]
 
 # %% ../nbs/04_similarity.ipynb #c4a4a9f3
 def _as_square(matrix, symmetric:bool=True) -> np.ndarray:

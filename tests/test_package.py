@@ -5,7 +5,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CFG = configparser.ConfigParser(delimiters=["="]); CFG.read(ROOT/"settings.ini")
 CFG = CFG["DEFAULT"]
-MODULES = ["audio", "data", "models", "finetune", "similarity", "pruning", "distill", "efficiency", "pipeline", "widgets"]
+MODULES = ["audio", "data", "models", "finetune", "similarity", "pruning", "distill", "efficiency", "pipeline", "widgets", "paper_numbers"]
 
 def test_version_matches_settings():
     import redundancy_nb
