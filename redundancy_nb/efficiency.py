@@ -17,7 +17,7 @@ import matplotlib.ticker as mticker
 import seaborn as sns
 from tqdm.auto import tqdm
 
-from .models import encoder_layers
+from .models import encoder_layers, forward_waveforms
 from .finetune import Evaluation
 from .models import FAMILIES
 from .distill import MimickingNetwork, DistilledNetwork, mimicker_grid, network_name
@@ -25,8 +25,8 @@ from .paper_numbers import TEACHERS, NUM_LABELS
 
 # %% auto #0
 __all__ = ['NOT_RUN_AT_INFERENCE', 'NETWORK_STYLES', 'TABLE_COLUMNS', 'count_parameters', 'paper_networks', 'Timing',
-           'inference_time', 'relative_inference_time', 'describe_network', 'efficiency_table', 'efficiency_markdown',
-           'plot_efficiency']
+           'inference_time', 'relative_inference_time', 'count_macs', 'macs_by_part', 'real_time_factor',
+           'describe_network', 'efficiency_table', 'efficiency_markdown', 'plot_efficiency']
 
 # %% ../nbs/07_efficiency.ipynb #d4267b20
 NOT_RUN_AT_INFERENCE = ("masked_spec_embed",)
@@ -116,11 +116,11 @@ def _time_models(models:dict[str, nn.Module], n_runs:int, warmup:int, batch_size
         for n in names:
             models[n].to(device).eval()
             inputs[n] = _input_for(models[n], batch_size, samples, device, seed)
-            for _ in range(warmup): models[n](inputs[n])
+            for _ in range(warmup): forward_waveforms(models[n], inputs[n])
         times = {n: [] for n in names}
         for r in tqdm(range(n_runs), desc="timing", unit="round", disable=not progress, leave=False):
             for n in names[r % len(names):] + names[:r % len(names)]:
-                times[n].append(clock(lambda: models[n](inputs[n])) / batch_size)
+                times[n].append(clock(lambda: forward_waveforms(models[n], inputs[n])) / batch_size)
     finally:
         for n in names:
             for m, mode in modes[n]: m.training = mode
@@ -166,10 +166,66 @@ def relative_inference_time(models:dict[str, nn.Module], # name -> model (wavefo
     frame.attrs.update(reference=reference, device=str(device), batch_size=batch_size, seconds=seconds, warmup=warmup)
     return frame
 
+# %% ../nbs/07_efficiency.ipynb #e614caa2
+from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
+from .models import base_model
+
+# %% ../nbs/07_efficiency.ipynb #89a790cd
+def _sdpa_flops(query_shape, key_shape, value_shape, *args, out_shape=None, **kwargs) -> int:
+    "FLOPs of fused attention from the shapes of query, key and value (torch's count for the GPU kernels)."
+    return sdpa_flop_count(query_shape, key_shape, value_shape)
+
+_UNCOUNTED = {getattr(torch.ops.aten, op): _sdpa_flops for op in ("_scaled_dot_product_flash_attention_for_cpu",)
+              if hasattr(torch.ops.aten, op)}   # kernels torch's counter misses
+
+def _flop_counts(model:nn.Module, seconds:float, sample_rate:int) -> dict[str, dict]:
+    "torch's FLOP counts of one eval-mode forward of `model` on one random clip of `seconds`, by module."
+    if not seconds > 0: raise ValueError(f"seconds must be positive, got {seconds!r}")
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    x = _input_for(model, 1, int(round(seconds * sample_rate)), device, seed=0)
+    training, fast = [(m, m.training) for m in model.modules()], torch.backends.mha.get_fastpath_enabled()
+    counter = FlopCounterMode(display=False, custom_mapping=_UNCOUNTED)
+    try:
+        model.eval(); torch.backends.mha.set_fastpath_enabled(False)
+        with counter, torch.no_grad(): model(x)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fast)
+        for m, flag in training: m.training = flag
+    return counter.get_flop_counts()
+
+def count_macs(model:nn.Module, # maps waveforms [batch, samples] to logits
+               seconds:float=1.0, # clip length
+               sample_rate:int=16_000, # samples per second
+              ) -> int: # MACs of one clip
+    "Multiply-accumulates of one forward of `model` on a clip of `seconds`: matrix products and convolutions (FLOPs / 2)."
+    return sum(_flop_counts(model, seconds, sample_rate).get("Global", {}).values()) // 2
+
+# %% ../nbs/07_efficiency.ipynb #da51ef4b
+def macs_by_part(model:nn.Module, # a supported speech model or a student
+                 seconds:float=1.0, # clip length
+                 sample_rate:int=16_000, # samples per second
+                ) -> pd.Series: # MACs of "front end", "transformer stack", "head" and "total"
+    "MACs of one clip, split into front end, transformer stack (or mimic layers) and head."
+    base = base_model(model)
+    parts = {"front end": [base.feature_extractor, base.feature_projection], "transformer stack": [base.encoder],
+             "head": [getattr(model, "projector", None), getattr(model, "classifier", None)]}
+    names = {id(m): f"{type(model).__name__}.{n}" for n, m in model.named_modules() if n}
+    counts = _flop_counts(model, seconds, sample_rate)
+    macs = {part: sum(sum(counts.get(names.get(id(m)), {}).values()) for m in ms if m is not None) // 2 for part, ms in parts.items()}
+    return pd.Series({**macs, "total": sum(counts.get("Global", {}).values()) // 2}, name="MACs")
+
+# %% ../nbs/07_efficiency.ipynb #cae1536f
+def real_time_factor(seconds_per_clip:float|np.ndarray, # processing time per clip (a mean, or one per run)
+                     clip_seconds:float=1.0, # length of each clip
+                    ) -> float|np.ndarray:
+    "Processing time per second of audio: below 1, the model keeps up with a live stream."
+    if not clip_seconds > 0: raise ValueError(f"clip_seconds must be positive, got {clip_seconds!r}")
+    return np.asarray(seconds_per_clip) / clip_seconds if np.ndim(seconds_per_clip) else float(seconds_per_clip) / clip_seconds
+
 # %% ../nbs/07_efficiency.ipynb #23ec327e
 NETWORK_STYLES = {"original": "*", "pruned": "s", "mimicker": "o", "non_mimicker": "X", "head_only": "D"}
-TABLE_COLUMNS = ["type", "kind", "N", "z", "parameters", "inference_parameters", "relative_parameters", "time_ms", "time_sem_ms", "relative_time",
-                 "relative_time_sem", "accuracy", "accuracy_sem", "relative_accuracy"]
+TABLE_COLUMNS = ["type", "kind", "N", "z", "parameters", "inference_parameters", "relative_parameters", "macs_per_second", "relative_macs", "time_ms", "time_sem_ms",
+                 "relative_time", "relative_time_sem", "rtf", "rtf_sem", "accuracy", "accuracy_sem", "relative_accuracy"]
 
 def describe_network(model:nn.Module, # a student, or a (possibly pruned) HF model
                     ) -> dict: # type, kind, N, z
@@ -205,7 +261,7 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
                      device:str|torch.device|None=None, # None: CUDA if available, else CPU
                      progress:bool=False, # progress bar over timing repetitions
                     ) -> pd.DataFrame: # one row per network, `TABLE_COLUMNS`
-    "The paper's appendix table: per network its type, kind, N, z, parameters, normalised time and accuracy ± SEM."
+    "The paper's appendix table: per network its type, kind, N, z, parameters, MACs per second of audio, normalised time, RTF and accuracy ± SEM."
     if reference not in networks: raise ValueError(f"reference {reference!r} is not among the networks {list(networks)}")
     if unknown := sorted(set(info or {}) - set(networks)): raise ValueError(f"info names unknown networks {unknown}")
     pairs = {n: _model_and_accuracy(v, n) for n, v in networks.items()}
@@ -213,7 +269,8 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
     for n, (m, acc) in pairs.items():
         accuracy, sem = _accuracy_of(acc, n)
         rows[n] = dict(describe_network(m) | (info or {}).get(n, {}), parameters=count_parameters(m, exclude=()),
-                       inference_parameters=count_parameters(m), accuracy=accuracy, accuracy_sem=sem)
+                       inference_parameters=count_parameters(m), macs_per_second=count_macs(m, seconds) / seconds,
+                       accuracy=accuracy, accuracy_sem=sem)
     models = {n: m for n, (m, _) in pairs.items()}
     if timings is None:
         timings = relative_inference_time(models, reference, n_runs, warmup, batch_size, seconds, device=device, progress=progress)
@@ -222,7 +279,10 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
         raise ValueError(f"timings are relative to {timings.attrs['reference']!r}, not to the reference {reference!r}")
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["relative_parameters"] = table["parameters"] / table.loc[reference, "parameters"]
+    table["relative_macs"] = table["macs_per_second"] / table.loc[reference, "macs_per_second"]
     table = table.join(timings[["time_ms", "time_sem_ms", "relative_time", "relative_time_sem"]])
+    clip = timings.attrs.get("seconds", seconds)      # RTF: processing time per second of the timed clips
+    table["rtf"], table["rtf_sem"] = real_time_factor(table["time_ms"].to_numpy() / 1e3, clip), real_time_factor(table["time_sem_ms"].to_numpy() / 1e3, clip)
     table["relative_accuracy"] = table["accuracy"] / table.loc[reference, "accuracy"]
     table.index.name = "network"
     table.attrs.update(reference=reference, **{k: v for k, v in timings.attrs.items() if k != "reference"})
@@ -231,7 +291,7 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
 def efficiency_markdown(table:pd.DataFrame, # from `efficiency_table`
                         digits:int=3, # decimals of accuracies and times
                        ) -> str:
-    "The table as Markdown: network, type, kind, N, z, parameters (% of the reference; and at inference where it differs), time ± SEM, accuracy ± SEM."
+    "The table as Markdown: network, type, kind, N, z, parameters (% of the reference; and at inference where it differs), MACs/s, time ± SEM, RTF, accuracy ± SEM."
     fmt = lambda v, s: f"{v:.{digits}f} ± {s:.{digits}f}"
     show = pd.DataFrame({
         "network": table.index, "type": table["type"].fillna("").str.replace("_", "-"), "kind": table["kind"].fillna(""),
@@ -239,7 +299,10 @@ def efficiency_markdown(table:pd.DataFrame, # from `efficiency_table`
         "parameters": [f"{p:,} ({100 * r:.1f} %)" for p, r in zip(table["parameters"], table["relative_parameters"])],
         **({"at inference": [f"{q:,}" for q in table["inference_parameters"]]} if "inference_parameters" in table
            and (table["inference_parameters"] != table["parameters"]).any() else {}),
+        **({"MACs/s": [f"{mticker.EngFormatter(places=2, sep='')(v)} ({100 * r:.1f} %)" for v, r in zip(table["macs_per_second"], table["relative_macs"])]}
+           if "macs_per_second" in table else {}),
         "time": [fmt(v, s) for v, s in zip(table["relative_time"], table["relative_time_sem"])],
+        **({"RTF": [f"{v:.2g}" for v in table["rtf"]]} if "rtf" in table else {}),
         "accuracy": [fmt(v, s) for v, s in zip(table["accuracy"], table["accuracy_sem"])]})
     return show.to_markdown(index=False, colalign=("left",) * 3 + ("right",) * (show.shape[1] - 3))
 
@@ -249,7 +312,7 @@ def plot_efficiency(table:pd.DataFrame, # from `efficiency_table`
                     title:str|None=None, # figure title
                     size:float=4.0, # height of each panel in inches
                    ) -> plt.Figure:
-    "The paper's Fig. 3: normalised time vs parameters, accuracy vs parameters, accuracy vs normalised time."
+    "The paper's Fig. 3 (time vs parameters, accuracy vs parameters, accuracy vs time), and below it MACs vs parameters, accuracy vs MACs, RTF vs MACs."
     reference = table.attrs.get("reference")
     label = lambda t: {"non_mimicker": "non-mimicker", "head_only": "head only"}.get(t, t)
     data = table.reset_index().assign(kind=lambda t: t["kind"].fillna("—"), type=lambda t: t["type"].fillna("other").map(label))
@@ -258,22 +321,28 @@ def plot_efficiency(table:pd.DataFrame, # from `efficiency_table`
     kinds = list(dict.fromkeys(data["kind"]))
     colours = iter(sns.color_palette("tab10")[1:])
     palette = {k: "0.3" if k == "—" else next(colours) for k in kinds}
-    fig, axes = plt.subplots(1, 3, figsize=(3.2 * size, size), constrained_layout=True)
+    costs = "macs_per_second" in table and "rtf" in table   # the second row: MACs and the real-time factor
+    fig, axes = plt.subplots(1 + costs, 3, figsize=(3.2 * size, (1 + costs) * size), constrained_layout=True, squeeze=False)
     panels = (("parameters", "relative_time", None, "relative_time_sem"), ("parameters", "accuracy", None, "accuracy_sem"),
               ("relative_time", "accuracy", "relative_time_sem", "accuracy_sem"))
-    for ax, (xc, yc, xe, ye) in zip(axes, panels):
-        ax.errorbar(data[xc], data[yc], xerr=None if xe is None else data[xe], yerr=data[ye], fmt="none", ecolor="0.6", elinewidth=1, zorder=1)
+    if costs: panels += (("parameters", "macs_per_second", None, None), ("macs_per_second", "accuracy", None, "accuracy_sem"),
+                         ("macs_per_second", "rtf", None, "rtf_sem"))
+    for ax, (xc, yc, xe, ye) in zip(axes.flat, panels):
+        ax.errorbar(data[xc], data[yc], xerr=None if xe is None else data[xe], yerr=None if ye is None else data[ye],
+                    fmt="none", ecolor="0.6", elinewidth=1, zorder=1)
         sns.scatterplot(data=data, x=xc, y=yc, hue="kind", hue_order=kinds, palette=palette, style="type", markers=styles, s=90,
-                        ax=ax, legend=ax is axes[-1], zorder=2)
+                        ax=ax, legend=ax is axes[0, -1], zorder=2)
         if yc == "accuracy" and reference is not None:
             ax.axhline(threshold * table.loc[reference, "accuracy"], color="0.3", ls="--", lw=1, label=f"{threshold:.0%} of {reference}")
-        if xc == "parameters":
-            ax.set_xscale("log")
-            ax.xaxis.set_major_locator(mticker.LogLocator(subs=(1, 2, 5)))
-            ax.xaxis.set_major_formatter(mticker.EngFormatter(sep=""))
-            ax.xaxis.set_minor_formatter(mticker.NullFormatter())
-        ax.set_xlabel({"parameters": "parameters", "relative_time": f"inference time / {reference}'s"}[xc])
-        ax.set_ylabel({"relative_time": f"inference time / {reference}'s", "accuracy": "test accuracy"}[yc])
-    axes[-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+        for axis, col in ((ax.xaxis, xc), (ax.yaxis, yc)):
+            if col not in ("parameters", "macs_per_second"): continue
+            (ax.set_xscale if axis is ax.xaxis else ax.set_yscale)("log")
+            axis.set_major_locator(mticker.LogLocator(subs=(1, 2, 5)))
+            axis.set_major_formatter(mticker.EngFormatter(sep=""))
+            axis.set_minor_formatter(mticker.NullFormatter())
+        names = {"parameters": "parameters", "relative_time": f"inference time / {reference}'s", "accuracy": "test accuracy",
+                 "macs_per_second": "MACs per second of audio", "rtf": f"real-time factor ({table.attrs.get('device', 'as timed')})"}
+        ax.set_xlabel(names[xc]); ax.set_ylabel(names[yc])
+    axes[0, -1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     if title: fig.suptitle(title)
     return fig

@@ -34,6 +34,8 @@ TEXT = dict(
     parameter_reduction=(0.95, 0.98), # mimicking networks: 95–98 % fewer parameters
     time_reduction_max=0.94,          # mimicking networks: up to 94 % less inference time (GPU)
     head_only_accuracy=0.79,          # projector + classifier on the feature projection's output
+    first_block_share=(2 / 3, 3 / 4), # similarity: a large first block of about 2/3-3/4 of the layers ...
+    last_block_layers=(4, 5),         # ... and a second block of the last 4-5 layers (clearer in CKA and kNN than cosine)
 )
 
 # %% ../nbs/10_paper_numbers.ipynb #295c3c85

@@ -27,7 +27,7 @@ from .finetune import Evaluation, predict_logits
 # %% auto #0
 __all__ = ['SCORE_METRICS', 'ORDER_METHODS', 'PAPER_KNN_KS', 'check_blocks', 'prune_blocks', 'without_blocks', 'PruneOrder',
            'block_influence', 'prune_orders', 'prune_order', 'removable_share', 'PruningCurve', 'pruning_curves',
-           'pruning_curve', 'plot_pruning_curves', 'plot_pruned_similarity']
+           'pruning_curve', 'removable_table', 'plot_pruning_curves', 'plot_pruned_similarity']
 
 # %% ../nbs/05_pruning.ipynb #8e536cc5
 def _as_block_index(b, where:str) -> int:
@@ -361,19 +361,36 @@ def _adaptive_orders(model, data, methods:dict[str, tuple[str, dict]], pool:str,
     return out
 
 # %% ../nbs/05_pruning.ipynb #2574bbd7
+def _removable_counts(acc:np.ndarray, # [amounts, ...] accuracy after removing 0, 1, 2, ... blocks (columns: e.g. resamples)
+                      keep:float, # share of the unpruned accuracy (acc[0]) that must be kept
+                      anywhere:bool=False, # largest n at or above the line anywhere (True) or before the first dip (False)
+                     ) -> np.ndarray: # blocks removable, per column
+    "Number of blocks removable at ≥ `keep` of acc[0]: the first crossing of the line, or the last point above it anywhere."
+    ok = acc >= keep * acc[:1] - 1e-12                       # ok[0] is always True
+    if anywhere: return len(acc) - 1 - np.argmax(ok[::-1], axis=0)
+    return np.where((~ok).any(0), np.argmax(~ok, axis=0) - 1, len(acc) - 1)
+
 def removable_share(accuracies:Sequence[float], # accuracy after removing 0, 1, 2, ... blocks of an order
                     n_blocks:int, # blocks of the unpruned model, L
                     keep:float=0.95, # share of the unpruned accuracy (accuracies[0]) that must be kept
-                   ) -> float: # largest n / L with accuracies[n] >= keep * accuracies[0]
-    "The largest share of blocks that can be removed (along an order) while keeping `keep` of the original accuracy."
+                    anywhere:bool=False, # False: every n' <= n keeps it (the first crossing); True: accuracies[n] alone
+                   ) -> float: # largest such n, divided by L
+    "The largest share of blocks that can be removed along an order while keeping `keep` of the original accuracy."
     acc = np.asarray(accuracies, dtype=np.float64)
     if acc.ndim != 1 or len(acc) == 0: raise ValueError(f"accuracies must be a non-empty 1-D sequence, got shape {acc.shape}")
     if not 0 < keep <= 1: raise ValueError(f"keep must be a share in (0, 1], got {keep!r}")
     if len(acc) > n_blocks: raise ValueError(f"{len(acc)} accuracies for {n_blocks} blocks: at most L (0..L-1 removed)")
-    kept = np.nonzero(acc >= keep * acc[0] - 1e-12)[0]
-    return float(kept.max() / n_blocks)
+    return float(_removable_counts(acc, keep, anywhere) / n_blocks)
 
 # %% ../nbs/05_pruning.ipynb #057f82ec
+def _resamples(n_clips:int, n_boot:int, seed:int) -> np.ndarray:
+    "The bootstrap resamples of the test clips [n_boot, n_clips]: the same for every amount and order of a run."
+    return np.random.default_rng(seed).integers(0, n_clips, size=(n_boot, n_clips))
+
+def _boot_accuracies(predictions:np.ndarray, labels:np.ndarray, resamples:np.ndarray) -> np.ndarray:
+    "Accuracy of every amount on every resample [amounts, n_boot], from fixed predictions."
+    return np.stack([c[resamples].mean(1) for c in predictions == labels[None]])
+
 @dataclass(eq=False)
 class PruningCurve:
     "Accuracy after removing the first 0, 1, ..., L−1 blocks of an order, with bootstrap bands."
@@ -382,14 +399,28 @@ class PruningCurve:
     predictions: np.ndarray # [amounts, clips] predicted class of each pruned model
     labels: np.ndarray # [clips] true classes
     settings: dict # n_blocks, n_clips, num_labels, n_boot, seed, ci, keep, bands, reuse_projection
+    boot_shares: np.ndarray|None = None # removable share (first crossing) on every bootstrap resample (None: recomputed)
     @property
     def method(self) -> str: return str(self.table["method"].iloc[0])
     @property
     def baseline(self) -> float: return float(self.table["accuracy"].iloc[0])
     @property
     def removable_share(self) -> float:
-        "Largest share of blocks removable at ≥ `keep` (default 95 %) of the unpruned accuracy."
+        "Largest share of blocks removable at ≥ `keep` (default 95 %) of the unpruned accuracy, up to the first crossing."
         return removable_share(self.table["accuracy"], self.settings["n_blocks"], self.settings["keep"])
+    @property
+    def removable_share_anywhere(self) -> float:
+        "Largest share removed at a point at or above the line, dips before it allowed."
+        return removable_share(self.table["accuracy"], self.settings["n_blocks"], self.settings["keep"], anywhere=True)
+    @property
+    def removable_interval(self) -> tuple[float, float]:
+        "The central `ci` bootstrap interval of `removable_share`, from the resamples of the bands."
+        s = self.settings
+        if self.boot_shares is None:
+            boot = _boot_accuracies(self.predictions, self.labels, _resamples(len(self.labels), s["n_boot"], s["seed"]))
+            self.boot_shares = _removable_counts(boot, s["keep"]) / s["n_blocks"]
+        lo, hi = 50 * (1 - s["ci"]), 50 * (1 + s["ci"])
+        return float(np.percentile(self.boot_shares, lo, method="lower")), float(np.percentile(self.boot_shares, hi, method="higher"))
     @property
     def removable_blocks(self) -> list[int]:
         "The blocks removed at `removable_share`."
@@ -408,8 +439,9 @@ class PruningCurve:
         if path is not None: Path(path).write_text(text)
         return text
     def __repr__(self):
+        lo, hi = self.removable_interval
         return (f"PruningCurve({self.method!r}, order={list(self.order)}, accuracy {self.baseline:.3f} -> "
-                f"{self.table['accuracy'].iloc[-1]:.3f}, {self.removable_share:.0%} removable at >= {self.settings['keep']:.0%})")
+                f"{self.table['accuracy'].iloc[-1]:.3f}, {self.removable_share:.0%} [{lo:.0%}, {hi:.0%}] removable at >= {self.settings['keep']:.0%})")
 
 # %% ../nbs/05_pruning.ipynb #ef2c8570
 def _model_device(model) -> torch.device:
@@ -502,7 +534,7 @@ def pruning_curves(model:nn.Module, # a classification model of a supported fami
         predictions, labels = (_curve_predictions if reuse_projection else _curve_predictions_full)(model, loader, orders, progress)
     if num_labels is not None and int(labels.max()) >= num_labels:
         raise ValueError(f"the dataset has label {int(labels.max())} but the model's head has {num_labels} classes")
-    resamples = np.random.default_rng(seed).integers(0, len(labels), size=(n_boot, len(labels)))
+    resamples = _resamples(len(labels), n_boot, seed)
     settings = dict(n_blocks=L, n_clips=len(labels), num_labels=num_labels, n_boot=int(n_boot), seed=seed, ci=ci, keep=keep,
                     reuse_projection=reuse_projection,
                     bands=f"percentile bootstrap over the test clips: {n_boot} resamples with replacement (numpy default_rng({seed})), "
@@ -510,14 +542,13 @@ def pruning_curves(model:nn.Module, # a classification model of a supported fami
     curves = {}
     for label, order in orders.items():
         preds = predictions[label]
-        correct = preds == labels[None]
-        boot = np.stack([c[resamples].mean(1) for c in correct])                    # [amounts, n_boot]
+        boot = _boot_accuracies(preds, labels, resamples)                           # [amounts, n_boot]
         lo, hi = np.percentile(boot, [50 * (1 - ci), 50 * (1 + ci)], axis=1)
         evals = [Evaluation.from_predictions(p, labels) for p in preds]
         table = pd.DataFrame(dict(method=label, n_removed=range(len(preds)), share_removed=[n / L for n in range(len(preds))],
                                   removed=[sorted(order[:n]) for n in range(len(preds))], accuracy=[e.accuracy for e in evals],
                                   sem=[e.sem for e in evals], lo=lo, hi=hi))
-        curves[label] = PruningCurve(table, order, preds, labels, settings)
+        curves[label] = PruningCurve(table, order, preds, labels, settings, _removable_counts(boot, keep) / L)
     return curves
 
 def pruning_curve(model:nn.Module, # a classification model of a supported family, unpruned
@@ -528,19 +559,38 @@ def pruning_curve(model:nn.Module, # a classification model of a supported famil
     "Accuracy of `model` with the first 0, 1, ..., L−1 blocks of `order` removed, with bootstrap bands."
     return next(iter(pruning_curves(model, dataset, [order], **kwargs).values()))
 
+# %% ../nbs/05_pruning.ipynb #5b4a7734
+def removable_table(curves:dict[str, PruningCurve]|Sequence[PruningCurve], # curves of one model, e.g. from `pruning_curves`
+                   ) -> pd.DataFrame: # index: order; removable_share, lo, hi, removable_share_anywhere, blocks_removable, removable_blocks
+    "Per order: the share of blocks removable at ≥ keep (first crossing), its bootstrap interval, the best share anywhere, the blocks."
+    curves = list(curves.values()) if isinstance(curves, dict) else list(curves)
+    rows = {c.method: dict(removable_share=c.removable_share, lo=c.removable_interval[0], hi=c.removable_interval[1],
+                           removable_share_anywhere=c.removable_share_anywhere, blocks_removable=len(c.removable_blocks),
+                           removable_blocks=c.removable_blocks) for c in curves}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "order"
+    return table
+
 # %% ../nbs/05_pruning.ipynb #dda2f7a4
 _CURVE_COLUMNS = ("method", "n_removed", "share_removed", "accuracy", "lo", "hi")
-def _curves_table(curves) -> tuple[pd.DataFrame, dict]:
-    "All curves in one table, and the settings of the first `PruningCurve` (none for a table)."
-    if isinstance(curves, pd.DataFrame): table, settings = curves, {}
+def _curves_table(curves) -> tuple[pd.DataFrame, dict, pd.DataFrame|None]:
+    "All curves in one table, the settings of the first `PruningCurve` (none for a table) and their `removable_table`."
+    if isinstance(curves, pd.DataFrame): table, settings, shares = curves, {}, None
     else:
         curves = [curves] if isinstance(curves, PruningCurve) else list(curves.values()) if isinstance(curves, dict) else list(curves)
         if not curves or not all(isinstance(c, PruningCurve) for c in curves):
             raise TypeError("curves must be PruningCurves (one, a list or a dict) or a table with columns " + ", ".join(_CURVE_COLUMNS))
-        table, settings = pd.concat([c.table for c in curves], ignore_index=True), curves[0].settings
+        table, settings, shares = pd.concat([c.table for c in curves], ignore_index=True), curves[0].settings, removable_table(curves)
     if missing := [c for c in _CURVE_COLUMNS if c not in table.columns]: raise ValueError(f"the curves table lacks columns {missing}")
     if table.empty: raise ValueError("curves is empty: nothing to plot")
-    return table, settings
+    return table, settings, shares
+
+def _share_label(method:str, t:pd.DataFrame, keep:float, shares:pd.DataFrame|None) -> str:
+    "Legend entry of a curve: its name, the share removable at >= keep (first crossing) and its interval when known."
+    t = t.sort_values("n_removed")
+    share = float(t.share_removed.iloc[_removable_counts(t.accuracy.to_numpy(), keep)])
+    if shares is None or method not in shares.index or not np.isclose(shares.loc[method, "removable_share"], share): return f"{method}: {share:.0%}"
+    return f"{method}: {share:.0%} [{shares.loc[method, 'lo']:.0%}–{shares.loc[method, 'hi']:.0%}]"
 
 def plot_pruning_curves(curves, # `PruningCurve`s (one, list, dict) or their concatenated tables
                         ax:plt.Axes|None=None, # axes to draw on (default: a new figure)
@@ -548,10 +598,12 @@ def plot_pruning_curves(curves, # `PruningCurve`s (one, list, dict) or their con
                         keep:float|None=None, # draw a line at this share of the unpruned accuracy (default: the curves' keep, 0.95)
                         chance:float|None=None, # chance accuracy (default: 1 / classes of the curves' model; None for a table: not drawn)
                         bands:bool=True, # shade the bootstrap bands
+                        shares:pd.DataFrame|None=None, # a `removable_table` for a table of curves (PruningCurves bring their own)
                         title:str|None=None,
                        ) -> plt.Axes:
     "The paper's Fig. 2b: accuracy vs % of blocks removed, one line per order, with bands, a 95 % line and chance."
-    table, settings = _curves_table(curves)
+    table, settings, own = _curves_table(curves)
+    shares = own if own is not None else shares
     baselines = table[table.n_removed == 0].groupby("method", sort=False).accuracy.first()
     if len(baselines) < table.method.nunique(): raise ValueError("every curve needs its unpruned point (n_removed = 0)")
     if baselines.max() - baselines.min() > 1e-12:
@@ -560,11 +612,16 @@ def plot_pruning_curves(curves, # `PruningCurve`s (one, list, dict) or their con
     keep = settings.get("keep", 0.95) if keep is None else keep
     if chance is None and settings.get("num_labels"): chance = 1 / settings["num_labels"]
     if ax is None: _, ax = plt.subplots(figsize=(5.2, 3.6))
-    for (method, t), marker in zip(table.groupby("method", sort=False), itertools.cycle("osD^vPX")):
-        line, = ax.plot(100 * t.share_removed, t.accuracy, marker=marker, ms=3.5, lw=1.5, label=method)
-        if bands: ax.fill_between(100 * t.share_removed, t.lo, t.hi, color=line.get_color(), alpha=0.2, lw=0)
     base = float(baselines.iloc[0])
-    ax.axhline(keep * base, color="grey", ls="--", lw=1, label=f"{keep:.0%} of original ({keep * base:.2f})")
+    for i, ((method, t), marker) in enumerate(zip(table.groupby("method", sort=False), itertools.cycle("osD^vPX"))):
+        label = _share_label(method, t, keep, shares)
+        line, = ax.plot(100 * t.share_removed, t.accuracy, marker=marker, ms=3.5, lw=1.5, label=label)
+        if bands: ax.fill_between(100 * t.share_removed, t.lo, t.hi, color=line.get_color(), alpha=0.2, lw=0)
+        if shares is not None and method in shares.index:    # the removable share and its interval, under the 95 % line
+            y = keep * base - 0.025 * (i + 1)
+            ax.plot(100 * shares.loc[method, ["lo", "hi"]].to_numpy(float), [y, y], color=line.get_color(), lw=2.5, solid_capstyle="butt")
+            ax.plot([100 * shares.loc[method, "removable_share"]], [y], marker="|", ms=7, mew=2, color=line.get_color())
+    ax.axhline(keep * base, color="grey", ls="--", lw=1, label=f"{keep:.0%} of original ({keep * base:.2f}); removable share [interval] per order")
     if chance is not None: ax.axhline(chance, color="black", ls=":", lw=1, label=f"chance ({chance:.2f})")
     ax.set(xlabel="blocks removed (%)", ylabel="accuracy", ylim=(0, 1.02), title=title or "")
     ax.legend(fontsize=7, loc="best")

@@ -50,6 +50,13 @@ class RunFolder:
         t = pd.read_csv(path, keep_default_na=False)
         t["removed"] = t["removed"].map(lambda r: [int(b) for b in str(r).split()])
         return t
+    def removable(self, model:str) -> pd.DataFrame:
+        "Per prune order of `model`: the share of blocks removable at >= 95 % (first crossing), its bootstrap interval, the best share anywhere."
+        path = self.path/model/"pruning"/"removable.csv"
+        if not path.is_file(): return pd.DataFrame()
+        t = pd.read_csv(path, keep_default_na=False).set_index("order")
+        t["removable_blocks"] = t["removable_blocks"].map(lambda r: [int(b) for b in str(r).split()])
+        return t
     def efficiency(self, model:str) -> pd.DataFrame:
         "The efficiency table of `model` (networks as index), with its reference in `attrs`."
         path = self.path/model/"efficiency"/"table.csv"
@@ -108,7 +115,9 @@ class PruningExplorer(_Explorer):
         self._load()
     def _load(self):
         self.table = self.run.pruning(self.model.value)
-        self.order.options = list(dict.fromkeys(self.table["method"]))
+        orders = list(dict.fromkeys(self.table["method"]))
+        self.order.options = orders      # ipywidgets 8 keeps the value None here, so the first order is chosen below
+        if self.order.value not in orders: self.order.value = orders[0] if orders else None
         self._set_range()
     def _set_range(self):
         if self.order.value is None: return
@@ -180,7 +189,8 @@ class DistillationExplorer(_Explorer):
         fig = plot_efficiency(rows, title=self.model.value)
         if self.pick.value in rows.index:
             r = rows.loc[self.pick.value]
-            pairs = [(r.relative_parameters, r.relative_time), (r.relative_parameters, r.accuracy), (r.relative_time, r.accuracy)]
+            pairs = [(r.parameters, r.relative_time), (r.parameters, r.accuracy), (r.relative_time, r.accuracy)]
+            if len(fig.axes) == 6: pairs += [(r.parameters, r.macs_per_second), (r.macs_per_second, r.accuracy), (r.macs_per_second, r.rtf)]
             for ax, (x, y) in zip(fig.axes, pairs): ax.plot([x], [y], "o", ms=14, mfc="none", mec="crimson", mew=2, zorder=5)
         plt.close(fig)
         return fig
