@@ -76,6 +76,17 @@ def _rss_mb(field:str="VmRSS") -> float|None:
             if line.startswith(field + ":"): return int(line.split()[1]) / 1024
     except OSError: return None
 
+_MALLOC = {}
+
+def _return_freed_memory():
+    "glibc: serve blocks of 1 MB and more from mmap, always (no adaptive threshold), so freed tensors leave the resident set."
+    if "set" in _MALLOC: return
+    _MALLOC["set"] = True
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)            # M_MMAP_THRESHOLD
+    except (OSError, AttributeError): pass
+
 @contextmanager
 def measure(device:torch.device):
     "Time and peak memory rise (MB) of the block: `with measure(device) as m: ...`, then `m['seconds']`, `m['mb']`."
@@ -83,6 +94,7 @@ def measure(device:torch.device):
     if device.type == "cuda":
         torch.cuda.synchronize(device); torch.cuda.reset_peak_memory_stats(device); before = torch.cuda.memory_allocated(device)
     else:
+        _return_freed_memory()
         before = _rss_mb()
         try: Path("/proc/self/clear_refs").write_text("5")          # reset the peak to the current resident set
         except OSError: pass
@@ -225,6 +237,14 @@ class CostEstimate:
         "The table as Markdown: hours and GB per stage and model."
         t = self.table.assign(hours=self.table.seconds / 3600)[["model", "stage", "hours", "memory_gb", "host_gb", "counts"]]
         return t.to_markdown(index=False, floatfmt=floatfmt)
+
+    def summary(self) -> pd.DataFrame:
+        "Stages as rows, one 'hours' and one 'peak GB' column per model, and a total row."
+        t = self.table.assign(hours=self.table.seconds / 3600)
+        wide = t.pivot(index="stage", columns="model", values=["hours", "memory_gb"]).reindex(t.stage.unique())
+        wide.loc["total"] = [wide[c].sum() if c[0] == "hours" else wide[c].max() for c in wide.columns]
+        wide.columns = [f"{m}: {'hours' if v == 'hours' else 'peak GB'}" for v, m in wide.columns]
+        return wide[[c for m in t.model.unique() for c in wide.columns if c.startswith(m + ":")]]
 
     def to_json(self, path:str|os.PathLike|None=None) -> str:
         "JSON text (written to `path` when given); `CostEstimate.from_json` reads it back."
