@@ -68,7 +68,7 @@ def subset_sizes(cfg:ExperimentConfig) -> dict[str, int]:
     if d.root == "google/speech_commands" and d.hf_config in (None, "v0.02") and d.words is None: return dict(SPEECH_COMMANDS_V002)
     raise ValueError(f"the size of {d.root!r} is unknown here: give a local copy (save_to_disk folder) to count its clips")
 
-# %% ../nbs/11_cost.ipynb #e80a9c22
+# %% ../nbs/11_cost.ipynb #2670bbe4
 def _rss_mb(field:str="VmRSS") -> float|None:
     "This process's resident set (or its peak, `VmHWM`) in MB, where the kernel tells (Linux)."
     try:
@@ -135,7 +135,7 @@ def probe(run, # function of the batch size
         seconds.append(best); mbs.append(mb)
     return Linear.fit(sizes, seconds), Linear.fit(sizes, mbs)
 
-# %% ../nbs/11_cost.ipynb #33187c8d
+# %% ../nbs/11_cost.ipynb #f95247f2
 _AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 def _autocast(device:torch.device, precision:str|None):
@@ -183,7 +183,7 @@ def probe_model(config:PretrainedConfig, # the architecture (see `architecture`)
     del model
     return out
 
-# %% ../nbs/11_cost.ipynb #71159b42
+# %% ../nbs/11_cost.ipynb #b4ea410f
 def probe_similarity(L:int, n:int, D:int, # batch shape: layers, clips, values per clip
                      specs:dict, # labelled similarity specs (as for `SimilarityStream`)
                      device:torch.device|str="cpu",
@@ -221,7 +221,7 @@ def probe_student(kind:str|None, n_layers:int, hidden:int, # a grid network (kin
     if kind: out["mimic"] = probe(_student_step(d, frames, make(), num_labels, proj, device, adapt=False), device, sizes)
     return out
 
-# %% ../nbs/11_cost.ipynb #a422eb14
+# %% ../nbs/11_cost.ipynb #ab2f2d0f
 @dataclass
 class CostEstimate:
     "Expected time and peak memory of every stage and model of a config, on the device the probes ran on."
@@ -259,7 +259,7 @@ class CostEstimate:
         d = json.loads(text)
         return cls(pd.DataFrame(d["table"]), d["info"])
 
-# %% ../nbs/11_cost.ipynb #ab2f2d0f
+# %% ../nbs/11_cost.ipynb #0cc02223
 def _n_sampled(n_subset:int, batch_size:int, max_batches:int) -> int:
     "Clips `clip_sample` draws from a subset of `n_subset` clips."
     n = min(n_subset, batch_size * max_batches)
@@ -276,7 +276,7 @@ def _bi_specs(cfg:ExperimentConfig, bs:int) -> dict:
         else: specs[name] = dict(metric=SCORE_METRICS[name], **(dict(center=p.center) if name == "bi" else {}))
     return specs
 
-# %% ../nbs/11_cost.ipynb #0cc02223
+# %% ../nbs/11_cost.ipynb #8daceee2
 def _row(stage:str, seconds:float, memory_mb:float, counts:str, host_mb:float=0.0) -> dict:
     return dict(stage=stage, seconds=float(seconds), memory_gb=float(memory_mb) / 1024, host_gb=float(host_mb) / 1024, counts=counts)
 
@@ -320,7 +320,7 @@ def _pruning_cost(cfg, P, sizes, bi) -> dict:
     return _row("pruning", seconds, mb, f"scores on {n} clips ({len(static)} static orders in one pass, {len(adaptive)} adaptive), "
                 f"{len(p.orders)} curves × {L} amounts on {t} test clips")
 
-# %% ../nbs/11_cost.ipynb #8daceee2
+# %% ../nbs/11_cost.ipynb #092f073f
 def _distill_cost(cfg, P, sizes, students:dict, device:torch.device) -> dict:
     d = cfg.distill
     preset = {**DISTILL_PRESETS[d.preset], **d.overrides}
@@ -349,7 +349,7 @@ def _efficiency_cost(cfg, P, students:dict) -> dict:
     return _row("efficiency", (e.warmup + e.n_runs) * per_round, P["params_mb"] + P["forward"][1](1),
                 f"{e.warmup}+{e.n_runs} single-clip forwards of {1 + len(students) + len(e.pruned)} networks")
 
-# %% ../nbs/11_cost.ipynb #092f073f
+# %% ../nbs/11_cost.ipynb #f80b9465
 def _students(cfg, P, num_labels:int, device) -> dict:
     "Probes of every network the distill stage trains: (network, kind, N, z) -> probes."
     d, out = cfg.distill, {}
