@@ -187,7 +187,7 @@ def _flop_counts(model:nn.Module, seconds:float, sample_rate:int) -> dict[str, d
     counter = FlopCounterMode(display=False, custom_mapping=_UNCOUNTED)
     try:
         model.eval(); torch.backends.mha.set_fastpath_enabled(False)
-        with counter, torch.no_grad(): model(x)
+        with counter, torch.no_grad(): forward_waveforms(model, x)   # Whisper: its log-mel features too
     finally:
         torch.backends.mha.set_fastpath_enabled(fast)
         for m, flag in training: m.training = flag
