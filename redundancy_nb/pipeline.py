@@ -419,8 +419,8 @@ def data_root(ctx:RunContext) -> Path|str:
 
 def run_relative(ctx:RunContext, path) -> str:
     "`path` relative to the run folder when it is inside it (run folders can be moved), else as given."
-    p = Path(path)
-    return str(p.relative_to(ctx.out)) if p.is_absolute() and p.is_relative_to(ctx.out) else str(path)
+    p, out = Path(path).absolute(), Path(ctx.out).absolute()   # a relative --out (runs/demo) gives paths relative to the cwd
+    return str(p.relative_to(out)) if p.is_relative_to(out) else str(path)
 
 def _summary_dict(root_or_subsets, words) -> dict:
     df = dataset_summary(root_or_subsets, words)
