@@ -299,11 +299,10 @@ def _full_precision_matmul(device:torch.device):
     try: yield
     finally: torch.backends.cuda.matmul.allow_tf32 = old
 
-def _gram_of(c:Tensor) -> Tensor:
-    "c @ c.T of one chunk `[n, w]`: numpy's symmetric rank-k update on the CPU (half the work), a plain product elsewhere."
-    if c.device.type != "cpu": return c @ c.T
-    a = c.numpy()
-    return torch.from_numpy(a @ a.T)
+def _grams_of(chunk:Tensor) -> Tensor:
+    "c @ c.T of every layer's chunk `[l, n, w]`: numpy's symmetric rank-k update per layer on the CPU (half the work), one batched product elsewhere."
+    if chunk.device.type != "cpu": return torch.bmm(chunk, chunk.transpose(1, 2))
+    return torch.stack([torch.from_numpy(a @ a.T) for a in chunk.numpy()])
 
 # %% ../nbs/04_similarity.ipynb #e7b41e26
 @dataclass
@@ -368,8 +367,7 @@ def _accumulate(stats:LayerStats, chunk:Tensor, idx:list[int], dtype:torch.dtype
     if "centred" in stats.products:
         c = centred.transpose(0, 1)
         stats.products["centred"] += torch.bmm(c, c.transpose(1, 2)).double()
-    if stats.grams is not None:
-        for j, l in enumerate(idx): stats.grams[l] += _gram_of(centred[j]).double()
+    if stats.grams is not None: stats.grams[idx] += _grams_of(centred).double()
 
 def _check_finite_stats(stats:LayerStats):
     "Raise if a NaN/inf feature reached the sums (a clip's sum of squares is then NaN/inf)."
@@ -719,7 +717,7 @@ class SimilarityStream:
         "Add one batch given by its statistics."
         self.check(stats.n, stats.L, where or f"batch {len(self.sizes)}")
         values = _spec_matrices(stats, {label: self.specs[label] for label in self.protocols if label in self.per_batch})
-        for label, v in values.items(): self.per_batch[label].append(v.cpu())
+        for label, v in values.items(): self.per_batch[label].append(v)      # [L, L], left where the features are
         for label in self.hsic_sum:
             metric, s = self.specs[label]
             hsic = hsic_matrix(_cka_kernels(stats.gram(True), s["kernel"], s.get("bandwidth", 1.0)), "unbiased")
