@@ -664,8 +664,9 @@ def regroup(batches:Iterable[Tensor], # batches `[L, b_i, ...]` of any sizes b_i
            ) -> Iterator[Tensor]: # batches `[L, group, ...]`, the last one smaller if the clips run out
     "Batches of exactly `group` clips from batches of any size, holding one group at a time (filled in place, no `cat`)."
     if isinstance(group, bool) or not isinstance(group, int) or group < 1: raise ValueError(f"group must be a positive int, got {group!r}")
-    buf, filled = None, 0
-    for i, f in enumerate(batches):
+    buf, filled, i = None, 0, -1
+    for f in batches:                   # no `enumerate`: its reused (i, f) tuple would hold `f` while the next batch is computed
+        i += 1
         start = 0
         while start < f.shape[1]:
             if buf is None: buf, filled = f.new_empty(f.shape[0], group, *f.shape[2:]), 0   # after the last group was let go

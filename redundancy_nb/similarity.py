@@ -747,11 +747,12 @@ def _run_stream(stream:SimilarityStream, features_or_batches, batch_size:int, dr
     "Feed every batch to `stream`, holding no batch longer than its own update (batches may be large)."
     split = isinstance(features_or_batches, (Tensor, np.ndarray))
     bar = tqdm(total=_n_batches(features_or_batches, batch_size, drop_last), desc=desc, disable=not progress)
-    for b, batch in enumerate(iter_batches(features_or_batches, batch_size, drop_last)):
-        n = batch.shape[1] if isinstance(batch, (Tensor, np.ndarray)) else len(batch[0])
+    b = 0
+    for batch in iter_batches(features_or_batches, batch_size, drop_last):  # not `enumerate`: its reused tuple would hold
+        n = batch.shape[1] if isinstance(batch, (Tensor, np.ndarray)) else len(batch[0])  # this batch while the next is built
         stream.update(batch, _batch_name(b, n, batch_size, split))
-        del batch                                          # the next batch may be built while this one would still be held
-        bar.update()
+        del batch
+        b += 1; bar.update()
     bar.close()
     return stream.result(batch_size)
 
