@@ -26,7 +26,7 @@ from .similarity import (METRICS, SimilarityMatrix, SimilarityStream, LayerStats
                                       find_blocks, plot_similarity_grid, _run_stream)
 from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_orders, prune_blocks, pruning_curves,
                                    removable_table,
-                                   plot_pruning_curves, plot_pruned_similarity)
+                                   plot_pruning_curves, plot_pruned_similarity, SPAN_METHODS, plot_angular_spans)
 from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, DistilledNetwork, mimicker_grid,
                                    mimic_targets, distill_grid, results_frame, load_student, evaluate_features, network_name)
 from .distill import teacher_features as distill_features
@@ -45,9 +45,9 @@ __all__ = ['DATA_KINDS', 'STAGES', 'DEMO_HEALING', 'WHISPER_TINY_STEPS', 'PRESET
            'data_root', 'run_relative', 'data_stage', 'subset', 'training_data', 'source_spec', 'teacher_source',
            'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample', 'teacher_batches', 'metric_options',
            'rank_batches', 'feed_similarity', 'similarity_stage', 'load_similarity', 'teacher_orders', 'pruning_stage',
-           'distill_networks', 'distill_stage', 'healing_data', 'healing_order', 'healing_stage', 'efficiency_stage',
-           'teachers_table', 'report_stage', 'versions', 'resolve_config', 'prepare_out', 'process_state', 'run',
-           'demo_run', 'summary_table', 'data_option', 'main']
+           'distill_networks', 'distill_stage', 'healing_data', 'saved_order', 'healing_order', 'healing_stage',
+           'efficiency_stage', 'teachers_table', 'report_stage', 'versions', 'resolve_config', 'prepare_out',
+           'process_state', 'run', 'demo_run', 'summary_table', 'data_option', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
 DATA_KINDS = ("synthetic", "folder", "hf")
@@ -94,7 +94,7 @@ class SimilarityConfig:
 @dataclass
 class PruningConfig:
     "Pruning without post-training (see `redundancy_nb.pruning`)."
-    orders:list = field(default_factory=lambda: ["forward", "backward", "bi", "knn_bi"]) # prune orders compared (also cka_bi, *_adaptive)
+    orders:list = field(default_factory=lambda: ["forward", "backward", "bi", "knn_bi"]) # prune orders compared (also cka_bi, *_adaptive, angular)
     subset:str = "testing" # clips the accuracy is measured on
     score_subset:str = "validation" # clips the block-influence scores are computed on (not the test clips)
     n_boot:int = 1000 # bootstrap resamples of the test clips for the 2.5/97.5 % bands
@@ -245,7 +245,7 @@ PRESETS = {
         models=[dict(name="tiny", source="tiny:wav2vec2")],
         finetune=dict(preset="tiny", overrides=dict(max_steps=6, eval_steps=3, batch_size=8)),
         similarity=dict(batch_size=8, max_batches=2, k=3),
-        pruning=dict(orders=["forward", "bi"], n_boot=50, ks=[2, 4]),
+        pruning=dict(orders=["forward", "bi", "angular"], n_boot=50, ks=[2, 4]),
         distill=dict(preset="smoke", kinds=["linear"], n_layers=[1], hidden=[8]),
         healing=dict(removed=[1, 2], overrides=dict(steps=2, batch_size=8, eval_steps=1)),
         efficiency=dict(n_runs=3, warmup=1)),
@@ -255,7 +255,7 @@ PRESETS = {
         models=[dict(name="demo", source="demo")],
         finetune=dict(preset="tiny"),
         similarity=dict(batch_size=100, max_batches=2),
-        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
+        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi", "angular"], n_boot=1000),
         distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
                      overrides=dict(mimic_epochs=20, adapt_epochs=12), workers=2),   # the paper's schedule / 2.5, two at a time
         healing=dict(removed=[3, 6, 9], overrides=DEMO_HEALING),   # 25, 50 and 75 % of the blocks
@@ -282,7 +282,7 @@ PRESETS = {
         models=[dict(name="whisper-tiny", source="whisper-tiny")],
         finetune=dict(preset="paper", overrides=dict(lr=1e-4, max_steps=WHISPER_TINY_STEPS, batch_size=16, eval_steps=50)),
         similarity=dict(batch_size=100, max_batches=2),
-        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
+        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi", "angular"], n_boot=1000),
         # linear mimic layers only, the paper's schedule / 5: a transformer mimic layer at width 384 takes minutes per epoch on a CPU
         distill=dict(preset="demo", kinds=["linear"], n_layers=[1, 2], hidden=[32, 128], overrides=dict(mimic_epochs=10, adapt_epochs=6),
                      workers=2),
@@ -513,9 +513,9 @@ def clip_sample(ctx:RunContext, name:str) -> torch.utils.data.Subset:
     if n < 4: raise ValueError(f"the {name} subset has {len(ds)} clips; at least 4 are needed to compare layers")
     return torch.utils.data.Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(ctx.config.seed))[:n].tolist())
 
-def teacher_batches(ctx:RunContext, model, clips, batch_size:int) -> FeatureStream:
+def teacher_batches(ctx:RunContext, model, clips, batch_size:int, pool:str|None=None) -> FeatureStream:
     "Every block's output over `clips`, streamed in batches of `batch_size` clips on the run's device (forwards of at most 64)."
-    return stream_features(model, clips, pool=ctx.config.similarity.pool, batch_size=min(64, batch_size), group=batch_size,
+    return stream_features(model, clips, pool=pool or ctx.config.similarity.pool, batch_size=min(64, batch_size), group=batch_size,
                            device=ctx.device, dtype=ctx.config.precision, progress=ctx.progress)
 
 def metric_options(s:SimilarityConfig, metric:str) -> dict:
@@ -602,9 +602,10 @@ def teacher_orders(ctx:RunContext, m:ModelConfig, model) -> dict[str, PruneOrder
     options = {}
     if bases & {"bi", "knn_bi"}: options["center"] = p.center
     if "knn_bi" in bases: options["ks"] = p.ks or [k for k in PAPER_KNN_KS if k < bs]
-    static = any(name in SCORE_METRICS for name in p.orders)         # scored from one streamed pass over the clips
+    static = any(name in SCORE_METRICS or name in SPAN_METHODS for name in p.orders)   # scored from one streamed pass over the clips
     adaptive = any(name.endswith("_adaptive") for name in p.orders)  # the CNN once, then the blocks left at every step
-    return prune_orders(p.orders, teacher_batches(ctx, model, clips, bs) if static else None, model=model,
+    frames = "none" if any(name in SPAN_METHODS for name in p.orders) else None          # angular spans compare frames
+    return prune_orders(p.orders, teacher_batches(ctx, model, clips, bs, frames) if static else None, model=model,
                         data=clips if adaptive else None, pool=s.pool, batch_size=bs, device=ctx.device, progress=ctx.progress, **options)
 
 def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
@@ -633,7 +634,12 @@ def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
         plot_pruned_similarity(sims["mutual_knn"], removed, ax=ax,
                                title=f"{m.name}: {shade} removes {len(removed)} blocks" + (" (accuracy ≤ 0.5)" if below.any() else " (all)"))
         outputs += rel(save_figure(fig, ctx.out/"figures"/f"fig2c_pruned_knn_{m.name}"))
+    for name in (o for o in orders if o in SPAN_METHODS):            # each amount's span over the distances that chose it
+        fig, ax = plt.subplots(figsize=(4.4, 3.8))
+        plot_angular_spans(orders[name].settings["distances"], ax=ax, title=f"{m.name}: angular distance, the span removed at n")
+        outputs += rel(save_figure(fig, ctx.out/"figures"/f"{name}_spans_{m.name}"))
     return dict(baseline=curves[next(iter(curves))].baseline, orders={k: list(o) for k, o in orders.items()},
+                spans={k: {str(n): s for n, s in o.spans.items()} for k, o in orders.items() if not o.nested},   # as JSON reads it back
                 removable_share={k: c.removable_share for k, c in curves.items()},
                 removable_interval={k: list(c.removable_interval) for k, c in curves.items()},
                 removable_share_anywhere={k: c.removable_share_anywhere for k, c in curves.items()},
@@ -708,11 +714,15 @@ def healing_data(ctx:RunContext, m:ModelConfig, teacher) -> dict[str, DistillFea
             out[split].save(own)
     return out
 
-def healing_order(ctx:RunContext, m:ModelConfig) -> tuple[str, list[int]]:
-    "The name and blocks of the order healed along: the configured one, or the first score order of the pruning stage."
+def saved_order(ctx:RunContext, m:ModelConfig, name:str) -> PruneOrder:
+    "An order the pruning stage computed for model `m` (with its spans, for a span order), read from the run folder."
+    return PruneOrder.from_dict(json.loads((ctx.out/m.name/"pruning"/"orders.json").read_text())[name])
+
+def healing_order(ctx:RunContext, m:ModelConfig) -> tuple[str, PruneOrder]:
+    "The name and the order healed along: the configured one, or the first score order of the pruning stage."
     orders = ctx.summaries[f"pruning/{m.name}"]["orders"]
     name = ctx.config.healing.order or next((o for o in orders if o.removesuffix("_adaptive") in SCORE_METRICS), next(iter(orders)))
-    return name, orders[name]
+    return name, saved_order(ctx, m, name)
 
 def _students_table(ctx:RunContext, m:ModelConfig) -> pd.DataFrame|None:
     "The distill stage's networks: name, type, parameters, test accuracy ± SEM (None without a distill stage)."
@@ -785,7 +795,7 @@ def efficiency_stage(ctx:RunContext, m:ModelConfig) -> dict:
             n = int(round(share * (L - 1)))
             if not 0 < n < L: continue
             row = curves[(curves["method"] == order_name) & (curves["n_removed"] == n)].iloc[0]
-            networks[f"pruned {order_name} -{n} blocks"] = (prune_blocks(teacher, prune["orders"][order_name][:n]), (row["accuracy"], row["sem"]))
+            networks[f"pruned {order_name} -{n} blocks"] = (prune_blocks(teacher, saved_order(ctx, m, order_name).removed(n)), (row["accuracy"], row["sem"]))
     table = efficiency_table(networks, "teacher", n_runs=e.n_runs, warmup=e.warmup, device=ctx.device, progress=ctx.progress)
     folder, rel = ctx.out/m.name/"efficiency", lambda paths: [str(Path(q).relative_to(ctx.out)) for q in paths]
     outputs = rel(save_table(table.reset_index(), folder/"table"))
