@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from .data import audio_loader
 from .models import base_model, encoder_layers, extract_features, project_features, classify_from_projection
-from .similarity import SimilarityMatrix, batched_similarity, plot_similarity
+from .similarity import ESTIMATORS, SimilarityMatrix, batched_similarity, plot_similarity
 from .finetune import Evaluation, predict_logits
 
 # %% auto #0
@@ -117,7 +117,7 @@ class PruneOrder(list):
 SCORE_METRICS = {"bi": "cosine", "knn_bi": "mutual_knn", "cka_bi": "cka"}  # method -> similarity metric of BI
 ORDER_METHODS = ("forward", "backward", *SCORE_METRICS)
 PAPER_KNN_KS = (2, 4, 8, 16, 32, 64)  # the k values whose 1 - kNN the paper's code averages for kNN-BI
-_SCORE_OPTIONS = {"bi": ("center",), "knn_bi": ("k", "ks", "center", "normalize"), "cka_bi": ()}  # options each score method uses
+_SCORE_OPTIONS = {"bi": ("center",), "knn_bi": ("k", "ks", "center", "normalize"), "cka_bi": ("estimator",)}  # options each score method uses
 
 def _features_tensor(features) -> Tensor:
     if isinstance(features, np.ndarray): features = torch.from_numpy(features)
@@ -127,13 +127,16 @@ def _features_tensor(features) -> Tensor:
     if features.shape[0] < 2: raise ValueError(f"features hold {features.shape[0]} block(s): block scores need at least 2 (block 0 is never scored)")
     return features
 
-def _score_options(method:str, k, ks, center, normalize) -> dict:
+def _score_options(method:str, k, ks, center, normalize, estimator=None) -> dict:
     "Validated similarity options of a score method; options that do not apply must be left at None."
     metric, applies = SCORE_METRICS[method], _SCORE_OPTIONS[method]
-    given = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize).items() if v is not None}
+    given = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize, estimator=estimator).items() if v is not None}
     if bad := [n for n in given if n not in applies]:
-        raise ValueError(f"{', '.join(bad)} do(es) not apply to method {method!r} ({metric}); it uses {list(applies) or 'none of k, ks, center, normalize'}")
+        raise ValueError(f"{', '.join(bad)} do(es) not apply to method {method!r} ({metric}); it uses {list(applies)}")
     opts = {}
+    if metric == "cka":
+        if estimator is not None and estimator not in ESTIMATORS: raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+        opts["estimator"] = estimator or "biased"
     if metric in ("cosine", "mutual_knn"): opts["center"] = bool(center) if center is not None else False
     if metric == "mutual_knn":
         if k is not None and ks is not None: raise ValueError("pass either k (one neighbourhood size) or ks (several, averaged), not both")
@@ -151,11 +154,11 @@ def _batch_sizes(n_clips:int, batch_size:int) -> list[int]:
     return [min(batch_size, n_clips - s) for s in range(0, n_clips, batch_size)]
 
 # %% ../nbs/05_pruning.ipynb #b1f1b7cf
-def _block_influence(features, method:str, *, k=None, ks=None, center=None, normalize=None, pool:str="flatten",
+def _block_influence(features, method:str, *, k=None, ks=None, center=None, normalize=None, estimator=None, pool:str="flatten",
                      batch_size:int=128) -> tuple[dict[int, float], dict]:
     "BI scores {block: 1 - S(block-1, block)} of a score method, and the settings that produced them."
     features = _features_tensor(features)
-    opts = _score_options(method, k, ks, center, normalize)
+    opts = _score_options(method, k, ks, center, normalize, estimator)
     metric, L, N = SCORE_METRICS[method], features.shape[0], features.shape[1]
     sizes = _batch_sizes(N, batch_size)
     ks_used = opts.pop("ks", [None])
@@ -176,7 +179,7 @@ def _block_influence(features, method:str, *, k=None, ks=None, center=None, norm
 
 def block_influence(features:Tensor, # every block's output `[L, n, D]` (or `[L, n, T, d]`, pooled by `pool`)
                     method:str="bi", # "bi" (cosine), "knn_bi" (mutual k-NN) or "cka_bi" (linear CKA)
-                    **options, # k, ks, center, normalize, pool, batch_size: as for `prune_order`
+                    **options, # k, ks, center, normalize, estimator, pool, batch_size: as for `prune_order`
                    ) -> dict[int, float]: # block -> BI score, for blocks 1..L-1
     "Block Influence 1 − S(i−1, i) of every block i ≥ 1 from its output and its input (block i−1's output)."
     if method not in SCORE_METRICS: raise ValueError(f"method must be one of {tuple(SCORE_METRICS)}, got {method!r}")
@@ -218,6 +221,7 @@ def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", o
                 ks:Sequence[int]|None=None, # knn_bi: average 1 - kNN over these k (the paper's code: PAPER_KNN_KS)
                 center:bool|None=None, # bi, knn_bi: centre each block's output over the batch (None: False, the paper's code)
                 normalize:bool|None=None, # knn_bi: rank neighbours by cosine (None: False, raw inner product as the paper's code)
+                estimator:str|None=None, # cka_bi: HSIC estimator, "biased" (None; the paper's CKA) or "unbiased"
                 pool:str="flatten", # frame-level features / extraction: "flatten" (the paper's code) or "mean" over time
                 batch_size:int=128, # clips per similarity batch (the paper: 128); scores are averaged over batches
                 adaptive:bool=False, # recompute the scores after every removal (needs model and data)
@@ -228,13 +232,13 @@ def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", o
     adaptive = adaptive or adaptive_name
     if base not in SCORE_METRICS:
         if adaptive: raise ValueError(f"adaptive=True applies to score methods {tuple(SCORE_METRICS)}, not {base!r}")
-        if data is not None or any(v is not None for v in (k, ks, center, normalize)):
-            raise ValueError(f"method {base!r} is an order by position: data, k, ks, center and normalize do not apply")
+        if data is not None or any(v is not None for v in (k, ks, center, normalize, estimator)):
+            raise ValueError(f"method {base!r} is an order by position: data, k, ks, center, normalize and estimator do not apply")
         L = _n_blocks(features, model, n_blocks)
         order = range(1, L) if base == "forward" else range(L - 1, 0, -1)
         return PruneOrder(order, base, settings=dict(n_blocks=L))
-    options = dict(k=k, ks=ks, center=center, normalize=normalize, pool=pool, batch_size=batch_size)
-    _score_options(base, k, ks, center, normalize)   # fail early on options that do not apply
+    options = dict(k=k, ks=ks, center=center, normalize=normalize, estimator=estimator, pool=pool, batch_size=batch_size)
+    _score_options(base, k, ks, center, normalize, estimator)   # fail early on options that do not apply
     if adaptive:
         if features is not None: raise ValueError("adaptive orders recompute the features after every removal: pass model and data, not features")
         if model is None or data is None: raise ValueError(f"method {base + '_adaptive'!r} needs model and data")
@@ -355,7 +359,7 @@ def _model_device(model) -> torch.device:
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device("cpu")
 
-_ORDER_OPTION_USERS = {"k": ("knn_bi",), "ks": ("knn_bi",), "normalize": ("knn_bi",), "center": ("bi", "knn_bi"),
+_ORDER_OPTION_USERS = {"k": ("knn_bi",), "ks": ("knn_bi",), "normalize": ("knn_bi",), "center": ("bi", "knn_bi"), "estimator": ("cka_bi",),
                        **{n: tuple(SCORE_METRICS) for n in ("pool", "batch_size", "adaptive", "progress")}}  # option -> methods using it
 def _resolve_orders(orders, model, features, score_data, order_options) -> dict[str, PruneOrder]:
     "Orders by label: PruneOrders as given, lists as 'custom', method names computed with `prune_order`."
