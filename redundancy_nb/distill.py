@@ -23,7 +23,8 @@ from transformers import PretrainedConfig
 
 from .data import SpeechCommands, audio_loader
 from .models import (FAMILIES, family_of, load_model, base_model, encoder_layers, capture_layers, project_features,
-                                  classify_from_projection, frame_mask, extract_features, model_fingerprint, _blake)
+                                  classify_from_projection, frame_mask, extract_features, model_fingerprint, _blake,
+                                  whisper_front_end, _canonical_kwargs)
 from .finetune import Evaluation, demo_teacher, demo_data, default_cache_dir
 from .similarity import SimilarityMatrix, batched_similarity, find_blocks
 
@@ -125,8 +126,14 @@ class MimicStack(nn.Module):
 
 # %% ../nbs/06_distill.ipynb #e6df45c2
 def _final_norm(base:nn.Module) -> nn.Module|None:
-    "The LayerNorm a stable-LN (pre-LN) encoder applies after its last block, or None for the post-LN layout."
-    return base.encoder.layer_norm if getattr(base.config, "do_stable_layer_norm", False) else None
+    "The LayerNorm a stable-LN (pre-LN) encoder applies after its last block (Whisper's too), or None for the post-LN layout."
+    pre_ln = getattr(base.config, "do_stable_layer_norm", False) or family_of(base.config) == "whisper"
+    return base.encoder.layer_norm if pre_ln else None
+
+def _front_end(base:nn.Module) -> tuple[nn.Module, nn.Module]:
+    "The modules before the blocks, as the student keeps them: the CNN and the feature projection, or Whisper's front end."
+    if family_of(base.config) == "whisper": return whisper_front_end(base), nn.Identity()
+    return base.feature_extractor, base.feature_projection
 
 def _check_teacher(teacher:nn.Module) -> nn.Module:
     "The teacher's encoder (`base_model`), after checking that a student can be built from it."
@@ -181,7 +188,7 @@ class MimickingNetwork(nn.Module):
         "Set the parts: the front end and the head are copied from `base` and the teacher unless `copy_parts=False`."
         take = copy.deepcopy if copy_parts else (lambda m: m)
         self.config = copy.deepcopy(base.config)
-        self.feature_extractor, self.feature_projection = take(base.feature_extractor), take(base.feature_projection)
+        self.feature_extractor, self.feature_projection = map(take, _front_end(base))
         self.feature_extractor.requires_grad_(False).eval(); self.feature_projection.requires_grad_(False).eval()
         self.encoder = MimicStack(layers)
         self.projector = None if projector is None else take(projector)
@@ -273,7 +280,8 @@ def load_student(folder:str|os.PathLike, # a folder written by `save_student`
     if meta.get("format") != STUDENT_FORMAT: raise ValueError(f"{folder}/student.json: format {meta.get('format')!r}, expected {STUDENT_FORMAT!r}")
     config_cls, model_cls = FAMILIES[meta["family"]].config, FAMILIES[meta["family"]].model
     config = config_cls.from_dict(meta["config"])
-    base = model_cls(config_cls.from_dict({**meta["config"], "num_hidden_layers": 0}))  # builds the front end, no blocks
+    no_blocks = _canonical_kwargs(meta["family"], {"num_hidden_layers": 0})
+    base = model_cls(config_cls.from_dict({**meta["config"], **no_blocks}))  # builds the front end, no blocks
     base.config = config
     spec, d = meta["spec"], config.hidden_size
     layers = [MimicLayer(d, spec["hidden"], spec["kind"], spec["nhead"] or 8, spec["dropout"] if spec["dropout"] is not None else 0.1)
@@ -377,7 +385,8 @@ def teacher_features(teacher:nn.Module, # the teacher (any supported family)
         am = None if am is None else am.to(device)
         store = {}
         def keep(module, args, out): store["h"] = out[0] if isinstance(out, tuple) else out
-        hook = base.feature_projection.register_forward_hook(keep)
+        if hasattr(base, "feature_projection"): hook = base.feature_projection.register_forward_hook(keep)
+        else: hook = encoder_layers(teacher)[0].register_forward_pre_hook(lambda m, args: store.update(h=args[0]))   # Whisper: the blocks' input
         try: layers = capture_layers(teacher, x, am, pool="none")
         finally: hook.remove()
         tg = layers[list(blocks)]

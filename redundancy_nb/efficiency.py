@@ -17,7 +17,7 @@ import matplotlib.ticker as mticker
 import seaborn as sns
 from tqdm.auto import tqdm
 
-from .models import encoder_layers
+from .models import encoder_layers, forward_waveforms
 from .finetune import Evaluation
 from .models import FAMILIES
 from .distill import MimickingNetwork, DistilledNetwork, mimicker_grid, network_name
@@ -134,12 +134,12 @@ def _time_models(models:dict[str, nn.Module], n_runs:int|None, warmup:int, batch
         if threads is not None: torch.set_num_threads(threads)
         for n in names:
             models[n].to(device).eval()
-            for r in range(warmup): models[n](batch(r).to(device=device, dtype=dtypes[n]))
+            for r in range(warmup): forward_waveforms(models[n], batch(r).to(device=device, dtype=dtypes[n]))
         times = {n: [] for n in names}
         for r in tqdm(range(n_runs), desc="timing", unit="round", disable=not progress, leave=False):
             for n in names[r % len(names):] + names[:r % len(names)]:
                 xr = batch(r).to(device=device, dtype=dtypes[n])
-                times[n].append(clock(lambda: models[n](xr)) / batch_size)
+                times[n].append(clock(lambda: forward_waveforms(models[n], xr)) / batch_size)
         protocol = dict(n_runs=n_runs, warmup=warmup, batch_size=batch_size, clips=described, samples=x.shape[1],
                         threads=torch.get_num_threads(), device=str(device))
     finally:

