@@ -670,7 +670,8 @@ def export_onnx(student:MimickingNetwork, # the student to export (it is not mod
     "Export `student` (waveforms → logits) to ONNX; with `check`, verify its logits with onnxruntime."
     if not isinstance(student, MimickingNetwork): raise TypeError(f"student must be a MimickingNetwork, got {type(student).__name__}")
     if student.projector is None: raise ValueError("the student has no classification head to export")
-    model = copy.deepcopy(student).cpu().float().eval()
+    reference = copy.deepcopy(student).cpu().float().eval()     # what the graph must compute: the student, as it is
+    model = copy.deepcopy(reference)
     for layer in model.encoder.layers:       # traced as is, PyTorch's attention fixes the number of frames in the graph
         if layer.kind == "transformer": layer.net = _TraceableEncoderLayer(layer.net)
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -684,10 +685,10 @@ def export_onnx(student:MimickingNetwork, # the student to export (it is not mod
         import onnxruntime as ort
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         for clips in (example, 0.1 * torch.randn(1, int(0.75 * seconds * 16_000), generator=torch.Generator().manual_seed(1))):
-            with torch.no_grad(): expected = model(clips).numpy()
+            with torch.no_grad(): expected = reference(clips).numpy()
             got = session.run(["logits"], {"input_values": clips.numpy()})[0]
             if got.shape != expected.shape or not np.allclose(got, expected, atol=atol, rtol=0):
-                raise RuntimeError(f"{path}: onnxruntime's logits differ from PyTorch's by up to "
+                raise RuntimeError(f"{path}: onnxruntime's logits differ from the student's by up to "
                                    f"{np.abs(got - expected).max() if got.shape == expected.shape else got.shape} (atol={atol})")
     return path
 
