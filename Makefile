@@ -39,6 +39,7 @@ test: install
 
 # cells flagged `#| slow` (minutes of CPU) and `#| gpu` (CUDA only)
 test-slow: install
+	$(MAKE) --no-print-directory demo-cache
 	$(TIMED) "notebooks [slow]" -- $(BIN)/python tools/nbtest.py --flags slow --n_workers 1
 	@[ -z "$(REPORT)" ] || $(PYTHON) tools/timing.py report
 

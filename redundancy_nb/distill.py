@@ -670,6 +670,9 @@ def export_onnx(student:MimickingNetwork, # the student to export (it is not mod
     "Export `student` (waveforms → logits) to ONNX; with `check`, verify its logits with onnxruntime."
     if not isinstance(student, MimickingNetwork): raise TypeError(f"student must be a MimickingNetwork, got {type(student).__name__}")
     if student.projector is None: raise ValueError("the student has no classification head to export")
+    if family_of(student.config) == "whisper":
+        raise NotImplementedError("Whisper students compute their log-mel spectrogram with torch.stft, which the ONNX exporter "
+                                  "does not take (complex values); export is supported for the CNN families")
     reference = copy.deepcopy(student).cpu().float().eval()     # what the graph must compute: the student, as it is
     model = copy.deepcopy(reference)
     for layer in model.encoder.layers:       # traced as is, PyTorch's attention fixes the number of frames in the graph

@@ -195,6 +195,7 @@ def relative_inference_time(models:dict[str, nn.Module], # name -> model (wavefo
 # %% ../nbs/07_efficiency.ipynb #e614caa2
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 from .models import base_model
+from .distill import _front_end
 
 # %% ../nbs/07_efficiency.ipynb #89a790cd
 def _sdpa_flops(query_shape, key_shape, value_shape, *args, out_shape=None, **kwargs) -> int:
@@ -213,7 +214,7 @@ def _flop_counts(model:nn.Module, seconds:float, sample_rate:int) -> dict[str, d
     counter = FlopCounterMode(display=False, custom_mapping=_UNCOUNTED)
     try:
         model.eval(); torch.backends.mha.set_fastpath_enabled(False)
-        with counter, torch.no_grad(): model(x)
+        with counter, torch.no_grad(): forward_waveforms(model, x)
     finally:
         torch.backends.mha.set_fastpath_enabled(fast)
         for m, flag in training: m.training = flag
@@ -232,13 +233,14 @@ def macs_by_part(model:nn.Module, # a supported speech model or a student
                  sample_rate:int=16_000, # samples per second
                 ) -> pd.Series: # MACs of "front end", "transformer stack", "head" and "total"
     "MACs of one clip, split into front end, transformer stack (or mimic layers) and head."
-    base = base_model(model)
-    parts = {"front end": [base.feature_extractor, base.feature_projection], "transformer stack": [base.encoder],
-             "head": [getattr(model, "projector", None), getattr(model, "classifier", None)]}
+    base, counts = base_model(model), _flop_counts(model, seconds, sample_rate)
     names = {id(m): f"{type(model).__name__}.{n}" for n, m in model.named_modules() if n}
-    counts = _flop_counts(model, seconds, sample_rate)
-    macs = {part: sum(sum(counts.get(names.get(id(m)), {}).values()) for m in ms if m is not None) // 2 for part, ms in parts.items()}
-    return pd.Series({**macs, "total": sum(counts.get("Global", {}).values()) // 2}, name="MACs")
+    macs = lambda ms: sum(sum(counts.get(names.get(id(m)), {}).values()) for m in ms if m is not None) // 2
+    in_encoder = {id(m) for m in base.encoder.modules()}
+    front_in_encoder = [c for f in _front_end(base) for c in f.children() if id(c) in in_encoder]   # Whisper's convolutions
+    stack = macs([base.encoder]) - macs(front_in_encoder)
+    head, total = macs([getattr(model, "projector", None), getattr(model, "classifier", None)]), sum(counts.get("Global", {}).values()) // 2
+    return pd.Series({"front end": total - stack - head, "transformer stack": stack, "head": head, "total": total}, name="MACs")
 
 # %% ../nbs/07_efficiency.ipynb #cae1536f
 def real_time_factor(seconds_per_clip:float|np.ndarray, # processing time per clip (a mean, or one per run)

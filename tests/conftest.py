@@ -39,3 +39,31 @@ def pytest_terminal_summary(terminalreporter):
     for name, f in sorted(_files.items(), key=lambda kv: -kv[1]["wall"]):
         terminalreporter.write_line(f"{name:<40} {f['wall']:7.1f} s wall {f['cpu']:7.1f} s CPU  {f['tests']:3d} tests")
         timing.record("pytest", name=name, wall=round(f["wall"], 1), cpu=round(f["cpu"], 1), rc=int(f["failed"] > 0), load=load)
+
+def _source_digest() -> str:
+    "A digest of the package's code and settings: a shared run built by other code is not reused."
+    import hashlib
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(digest_size=8)
+    for p in sorted((root/"redundancy_nb").glob("*.py")) + [root/"settings.ini"]: h.update(p.name.encode()); h.update(p.read_bytes())
+    return h.hexdigest()
+
+def shared_run(preset:str) -> Path:
+    """The run folder of `preset`, built once for this code (keyed by `_source_digest`) into the demo cache and shared by
+    every test file, xdist worker and test session: read it, never write into it (copy it first)."""
+    import subprocess
+    from filelock import FileLock
+    from redundancy_nb.finetune import default_cache_dir
+    out = default_cache_dir()/"runs"/f"{preset}-{_source_digest()}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out.parent/f".{out.name}.lock")):
+        if not (out/"results.json").is_file():
+            exe = Path(sys.executable).parent/"redundancy_nb"
+            r = subprocess.run([str(exe), "run", "--preset", preset, "--out", str(out), "--quiet"], capture_output=True, text=True)
+            assert r.returncode == 0, f"the shared {preset} run failed:\n{r.stderr[-3000:]}"
+    return out
+
+@pytest.fixture(scope="session")
+def smoke_run() -> Path:
+    "The smoke preset's run folder, shared (see `shared_run`): a finished run to read or copy, at no cost after the first."
+    return shared_run("smoke")

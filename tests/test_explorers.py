@@ -6,7 +6,8 @@ with it, that coming back to a setting draws the same image again, that the text
 numbers, and that the browser logs no errors.
 
 The run folder is the demo run (`$REDUNDANCY_NB_RUN`, else the cached demo run that `make test` builds first),
-joined with the smoke preset's run so that the model control has a second teacher to switch to."""
+joined with the smoke preset's run (shared by the test files, see conftest.py) so that the model control has a
+second teacher to switch to."""
 import json, os, shutil, socket, subprocess, sys, time, uuid
 from pathlib import Path
 import pandas as pd
@@ -23,19 +24,15 @@ CELLS = ["import os\nfrom redundancy_nb.widgets import RunFolder, SimilarityExpl
          "SimilarityExplorer(run)", "PruningExplorer(run)", "DistillationExplorer(run)"]
 
 @pytest.fixture(scope="module")
-def run_folder(tmp_path_factory):
+def run_folder(tmp_path_factory, smoke_run):
     "The demo run and the smoke run's teacher in one run folder (stage records copied, model folders linked)."
     demo = os.environ.get("REDUNDANCY_NB_RUN")
     if not demo:
         from redundancy_nb.pipeline import demo_run
         demo = demo_run(progress=False)
     tmp = tmp_path_factory.mktemp("explore")
-    smoke = Path(os.environ.get("REDUNDANCY_NB_SMOKE_RUN") or tmp/"smoke")   # an existing smoke run may stand in (faster to iterate)
-    if not (smoke/"results.json").is_file():
-        r = subprocess.run([BIN/"redundancy_nb", "run", "--preset", "smoke", "--out", smoke, "--quiet"], capture_output=True, text=True, timeout=900)
-        assert r.returncode == 0, r.stderr[-3000:]
     run = tmp/"run"; (run/"stages").mkdir(parents=True)
-    for src in (Path(demo), smoke):
+    for src in (Path(demo), smoke_run):
         for p in (src/"stages").glob("*.json"): shutil.copy(p, run/"stages"/p.name)
         for m in {json.loads(p.read_text())["stage"].split("/", 1)[1] for p in (src/"stages").glob("*__*.json")}:
             (run/m).symlink_to(src/m, target_is_directory=True)

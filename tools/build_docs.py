@@ -105,12 +105,17 @@ def _offline(body, up, mathjax):
     if cdn: body = body.replace(cdn.group(1), up + mathjax) if mathjax else body.replace(f'src="{cdn.group(1)}"', 'src=""')
     return body
 
+# `nbdev_proc_nbs`, less its quarto check: without quarto on PATH, nbdev 2 tries to install quarto (with sudo) and then
+# runs `pip install -e ".[dev]"` with whatever pip is first on PATH (the system Python's, outside a venv): minutes of
+# CPU in every docs build, and a changed system Python. Processing the notebooks needs neither.
+PROC_NBS = "import nbdev.quarto as q; q._ensure_quarto = lambda: None; q.nbdev_proc_nbs.__wrapped__(n_workers=0)"
+
 def build(out=ROOT/"_site", proc=ROOT/"_proc", run_proc=True):
     "Build the offline site into `out`; returns the list of pages written."
     t0 = time.time()
     if run_proc:
         shutil.rmtree(proc, ignore_errors=True)
-        subprocess.run([Path(sys.executable).parent/"nbdev_proc_nbs", "--n_workers", "0"], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-c", PROC_NBS], cwd=ROOT, check=True)
     pages = _pages()
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
