@@ -9,6 +9,7 @@ from collections import namedtuple
 from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -30,7 +31,8 @@ __all__ = ['ModelFamily', 'FAMILIES', 'TINY_DEFAULTS', 'TINY_FAMILY_DEFAULTS', '
            'waveform_normalization', 'checkpoint_normalization', 'feature_extractor_for', 'save_model', 'load_model',
            'base_model', 'encoder_layers', 'WhisperLogMel', 'WhisperFrontEnd', 'whisper_front_end', 'shorten_whisper',
            'frame_mask', 'model_inputs', 'forward_waveforms', 'capture_layers', 'project_features',
-           'classify_from_projection', 'model_fingerprint', 'extract_features']
+           'classify_from_projection', 'capture_from_projection', 'model_fingerprint', 'extract_features', 'regroup',
+           'FeatureStream', 'stream_features']
 
 # %% ../nbs/02_models.ipynb #711c4ac2
 ModelFamily = namedtuple("ModelFamily", "config model classification")
@@ -536,6 +538,50 @@ def classify_from_projection(model:nn.Module, # a supported speech model with it
     if getattr(base, "adapter", None) is not None: h = base.adapter(h)
     return model.classifier(_pool(model.projector(h), frame_mask, "mean").to(h.dtype))
 
+# %% ../nbs/02_models.ipynb #a721187f
+def _capture_blocks(model:nn.Module, run, frame_masks, pool:str) -> Tensor:
+    "Call `run()` in eval and inference mode with hooks on every block; their outputs, pooled (frames masked by `frame_masks(T)`), stacked."
+    layers = encoder_layers(model)
+    if len(layers) == 0: raise ValueError(f"{type(model).__name__} has no transformer blocks left in encoder.layers")
+    outputs = [None] * len(layers)
+    def hook(k):
+        def store(block, args, output):
+            h = _block_output(output, k, block)
+            outputs[k] = _pool(h, frame_masks(h.shape[1]), pool)
+        return store
+    handles = [block.register_forward_hook(hook(k)) for k, block in enumerate(layers)]
+    training = [(m, m.training) for m in model.modules()]
+    try:
+        model.eval()
+        with torch.inference_mode(): run()
+    finally:
+        for h in handles: h.remove()
+        for m, flag in training: m.training = flag
+    if missing := [k for k, o in enumerate(outputs) if o is None]: raise RuntimeError(f"blocks {missing} did not run")
+    if len({o.shape for o in outputs}) > 1:
+        raise ValueError(f"blocks returned outputs of different shapes {[tuple(o.shape) for o in outputs]}; they cannot be stacked")
+    return torch.stack(outputs)
+
+def _run_encoder(base, hidden:Tensor, frame_mask:Tensor|None):
+    "The encoder on the transformer stack's input (HF's Whisper encoder: its blocks one after another, as its forward does)."
+    if not _hf_whisper(base): return base.encoder(hidden, attention_mask=frame_mask)
+    for k, layer in enumerate(base.encoder.layers): hidden = _block_output(layer(hidden, None), k, layer)
+    return hidden
+
+def capture_from_projection(model:nn.Module, # a supported speech model; its blocks may be pruned or replaced
+                            hidden:Tensor, # [B, T, d] transformer-stack input, as from `project_features`
+                            frame_mask:Tensor|None=None, # [B, T] bool, True for real frames
+                            pool:str="flatten", # as for `capture_layers`
+                           ) -> Tensor: # [L, B, ...] as `capture_layers` gives for the clips behind `hidden`
+    "Every block's output from the transformer stack's input: `capture_layers` without running the CNN again."
+    _check_pool(pool)
+    base = base_model(model)
+    if hidden.dim() != 3: raise ValueError(f"hidden must have shape [batch, frames, features], got {tuple(hidden.shape)}")
+    if frame_mask is not None:
+        if frame_mask.shape != hidden.shape[:2]: raise ValueError(f"frame_mask must have shape {tuple(hidden.shape[:2])}, got {tuple(frame_mask.shape)}")
+        frame_mask, hidden = frame_mask.bool(), hidden.clone()   # the HF encoder zeroes padded frames in place
+    return _capture_blocks(model, lambda: _run_encoder(base, hidden, frame_mask), lambda T: frame_mask, pool)
+
 # %% ../nbs/02_models.ipynb #25f880b6
 def _blake(*parts) -> str:
     h = hashlib.blake2b(digest_size=16)
@@ -638,7 +684,7 @@ def extract_features(model:nn.Module, # a supported speech model, with or withou
                      return_labels:bool=False, # also return the labels [N] (None if the data have none)
                      num_workers:int=0, # DataLoader workers for a dataset
                     ) -> Tensor|tuple[Tensor, Tensor|None]:
-    "Every block's output for every clip of `data`, as float32 [L, N, D] on the CPU; cached and resumable."
+    "Every block's output for every clip of `data`, all held as float32 [L, N, D] on the CPU (small data; else `stream_features`); cached, resumable."
     _check_pool(pool)
     if not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     autocast = _autocast_dtype(dtype)
@@ -668,3 +714,90 @@ def extract_features(model:nn.Module, # a supported speech model, with or withou
     if all(l is None for l in labels): return features, None
     if any(l is None for l in labels): raise ValueError("some batches have labels and others do not")
     return features, torch.cat(labels)
+
+# %% ../nbs/02_models.ipynb #3b361261
+def regroup(batches:Iterable[Tensor], # batches `[L, b_i, ...]` of any sizes b_i
+            group:int, # clips per batch handed over
+           ) -> Iterator[Tensor]: # batches `[L, group, ...]`, the last one smaller if the clips run out
+    "Batches of exactly `group` clips from batches of any size, holding one group at a time (filled in place, no `cat`)."
+    if isinstance(group, bool) or not isinstance(group, int) or group < 1: raise ValueError(f"group must be a positive int, got {group!r}")
+    buf, filled = None, 0
+    for i, f in enumerate(batches):
+        start = 0
+        while start < f.shape[1]:
+            if buf is None: buf, filled = f.new_empty(f.shape[0], group, *f.shape[2:]), 0   # after the last group was let go
+            if (f.shape[0], *f.shape[2:]) != (buf.shape[0], *buf.shape[2:]):
+                raise ValueError(f"batch {i} has shape {tuple(f.shape)}, earlier ones [{buf.shape[0]}, b, {', '.join(map(str, buf.shape[2:]))}]: "
+                                 "only the clip axis may differ")
+            take = min(group - filled, f.shape[1] - start)
+            buf[:, filled:filled + take] = f[:, start:start + take]
+            filled, start = filled + take, start + take
+            if filled == group:
+                out, buf = buf, None
+                yield out
+                del out
+        del f
+    if buf is not None: yield buf[:, :filled]
+
+class FeatureStream:
+    "Every block's output over `data`, one batch of clips at a time, on the model's device; nothing is kept between batches."
+    def __init__(self,
+                 model:nn.Module, # a supported speech model; blocks may be pruned or replaced
+                 data, # [N, samples] tensor, dataset of {"input_values", ...} dicts, or DataLoader of such batches
+                 pool:str="flatten", # "flatten" (the paper: T*d per clip), "mean" (over real frames) or "none"
+                 batch_size:int=32, # clips per forward (ignored for a DataLoader)
+                 group:int|None=None, # clips per batch handed over (None: as forwarded); the last may be smaller
+                 device:str|torch.device|None=None, # None: CUDA if available, else CPU (the model is moved there)
+                 dtype:torch.dtype|str|None=None, # autocast dtype of the forward: None, torch.bfloat16 / "bf16", torch.float16 / "fp16"
+                 progress:bool=False, # a tqdm bar over the forwards
+                 num_workers:int=0, # DataLoader workers for a dataset
+                ):
+        _check_pool(pool)
+        for name, v in (("batch_size", batch_size), ("group", 1 if group is None else group)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be a positive int, got {v!r}")
+        self.model, self.data, self.pool, self.batch_size, self.group = model, data, pool, batch_size, group
+        self.autocast, self.progress, self.num_workers = _autocast_dtype(dtype), progress, num_workers
+        self.device = torch.device(device) if device is not None else _default_device()
+
+    def _n_clips(self) -> int|None:
+        data = self.data.dataset if isinstance(self.data, torch.utils.data.DataLoader) else self.data
+        try: return len(data)
+        except TypeError: return None
+
+    def __len__(self) -> int:
+        "Batches handed over (from the number of clips)."
+        n = self._n_clips()
+        if n is None: raise TypeError("the number of batches is unknown: the data have no length")
+        if self.group is not None: return -(-n // self.group)
+        return len(self.data) if isinstance(self.data, torch.utils.data.DataLoader) else -(-n // self.batch_size)
+
+    def _forward(self, waves, mask) -> Tensor:
+        with torch.autocast(self.device.type, dtype=self.autocast) if self.autocast else nullcontext():
+            return capture_layers(self.model, waves, attention_mask=mask, pool=self.pool).float()
+
+    def _forwards(self):
+        "Each forward's outputs [L, b, ...], checked for a common shape per clip."
+        self.model.to(self.device)
+        batches, n_batches = _batches(self.data, self.batch_size, self.num_workers)
+        shape = None
+        with tqdm(total=n_batches, desc="stream_features", unit="batch", disable=not self.progress) as bar:
+            for i, batch in enumerate(batches):
+                waves, mask, _ = _batch_fields(batch, i)
+                f = self._forward(waves, mask)
+                if shape is not None and f.shape[2:] != shape:
+                    raise ValueError(f"batch {i} gives features of shape {tuple(f.shape[2:])} per clip, earlier batches {tuple(shape)}: "
+                                     f"pool={self.pool!r} needs clips of one length (pad or crop them), or use pool='mean'")
+                shape = f.shape[2:]
+                bar.update()
+                yield f
+                del f
+
+    def __iter__(self):
+        yield from (self._forwards() if self.group is None else regroup(self._forwards(), self.group))
+
+def stream_features(model:nn.Module, # a supported speech model; blocks may be pruned or replaced
+                    data, # [N, samples] tensor, dataset of {"input_values", ...} dicts, or DataLoader of such batches
+                    **kwargs, # pool, batch_size, group, device, dtype, progress, num_workers (see `FeatureStream`)
+                   ) -> FeatureStream: # iterate it: float32 [L, b, ...] per batch, on the device
+    "Every block's output over `data`, batch by batch: what `extract_features` gives, without holding it all."
+    return FeatureStream(model, data, **kwargs)

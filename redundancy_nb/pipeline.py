@@ -19,12 +19,13 @@ from transformers import PretrainedConfig
 import redundancy_nb
 from .data import (CORE_WORDS, SUBSETS, HF_SPLITS, SpeechCommands, HFSpeechDataset, hf_speech_commands,
                                 make_synthetic_speech_commands, dataset_summary)
-from .models import load_model, tiny_config, FAMILIES, extract_features
+from .models import load_model, tiny_config, FAMILIES, extract_features, stream_features, FeatureStream
 from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate, demo_teacher, demo_run_dir
 from filelock import FileLock
-from .similarity import (METRICS, SimilarityMatrix, batched_similarity, merge_similarity, find_blocks,
-                                      plot_similarity_grid)
-from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_blocks, pruning_curves, removable_table,
+from .similarity import (METRICS, SimilarityMatrix, SimilarityStream, LayerStats, batched_similarity, merge_similarity,
+                                      find_blocks, plot_similarity_grid, _run_stream)
+from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_orders, prune_blocks, pruning_curves,
+                                   removable_table,
                                    plot_pruning_curves, plot_pruned_similarity)
 from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, DistilledNetwork, mimicker_grid,
                                    mimic_targets, distill_grid, results_frame, load_student, evaluate_features, network_name)
@@ -33,6 +34,8 @@ from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency, 
 from .healing import HEAL_MODES, HEAL_PRESETS, healing_curve, healed_removable_share, plot_healing
 from .models import encoder_layers, model_fingerprint, waveform_normalization
 from .whisper import whisper_tiny
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 
 # %% auto #0
 __all__ = ['DATA_KINDS', 'STAGES', 'DEMO_HEALING', 'WHISPER_TINY_STEPS', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES',
@@ -41,10 +44,10 @@ __all__ = ['DATA_KINDS', 'STAGES', 'DEMO_HEALING', 'WHISPER_TINY_STEPS', 'PRESET
            'set_option', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest', 'RunContext',
            'result_key', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'training_data',
            'source_spec', 'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample',
-           'teacher_features', 'metric_options', 'rank_batches', 'similarity_stage', 'load_similarity',
-           'teacher_orders', 'pruning_stage', 'distill_networks', 'distill_stage', 'healing_data', 'healing_order',
-           'healing_stage', 'efficiency_stage', 'teachers_table', 'report_stage', 'versions', 'resolve_config',
-           'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table', 'data_option', 'main']
+           'teacher_batches', 'metric_options', 'rank_batches', 'feed_similarity', 'similarity_stage',
+           'load_similarity', 'teacher_orders', 'pruning_stage', 'distill_networks', 'distill_stage', 'healing_data',
+           'healing_order', 'healing_stage', 'efficiency_stage', 'teachers_table', 'report_stage', 'versions',
+           'resolve_config', 'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table', 'data_option', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
 DATA_KINDS = ("synthetic", "folder", "hf")
@@ -89,6 +92,7 @@ class SimilarityConfig:
     center:bool = True # cosine, mutual_knn: centre each block's outputs over the batch (the paper's text; False: its code, as the BI scores)
     normalize:bool = True # mutual_knn: neighbours by cosine (the paper's text; False: by raw inner product, its code and kNN-BI's)
     block_metric:str = "cka" # the matrix `find_blocks` segments
+    cache:bool = False # keep each batch's statistics (Gram matrices, a few MB) in the run folder: an interrupted stage resumes by batch
 
 # %% ../nbs/08_pipeline.ipynb #1c9f91fe
 @dataclass
@@ -550,13 +554,10 @@ def clip_sample(ctx:RunContext, name:str) -> torch.utils.data.Subset:
     if n < 4: raise ValueError(f"the {name} subset has {len(ds)} clips; at least 4 are needed to compare layers")
     return torch.utils.data.Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(ctx.config.seed))[:n].tolist())
 
-def teacher_features(ctx:RunContext, m:ModelConfig, model=None, clips=None) -> torch.Tensor:
-    "Block outputs `[L, n, D]` of the similarity clips, or of `clips` (cached in the run folder)."
-    model = model if model is not None else load_teacher(ctx, m)
-    clips = clips if clips is not None else clip_sample(ctx, ctx.config.similarity.subset)
-    return extract_features(model, clips, pool=ctx.config.similarity.pool,
-                            batch_size=min(64, ctx.config.similarity.batch_size), device=ctx.device,
-                            dtype=ctx.config.precision, cache_dir=ctx.out/m.name/"features", progress=ctx.progress)
+def teacher_batches(ctx:RunContext, model, clips, batch_size:int) -> FeatureStream:
+    "Every block's output over `clips`, streamed in batches of `batch_size` clips on the run's device (forwards of at most 64)."
+    return stream_features(model, clips, pool=ctx.config.similarity.pool, batch_size=min(64, batch_size), group=batch_size,
+                           device=ctx.device, dtype=ctx.config.precision, progress=ctx.progress)
 
 def metric_options(s:SimilarityConfig, metric:str) -> dict:
     "The options of `metric` that the config sets (each metric accepts only its own)."
@@ -571,17 +572,42 @@ def rank_batches(n_batches:int, # batches in all
     if not 0 <= rank < world: raise ValueError(f"rank must be in [0, {world}), got {rank}")
     return list(range(rank, n_batches, world))
 
+# %% ../nbs/08_pipeline.ipynb #cd23148e
+def feed_similarity(ctx:RunContext, m:ModelConfig, stream:SimilarityStream, clips, batches:list[int], batch_size:int):
+    "Batches `batches` of `clips` (`batch_size` clips each) into `stream`: streamed from the teacher, or read back from the stage's cache."
+    if not batches: return
+    model = load_teacher(ctx, m)
+    span = lambda b: range(b * batch_size, min(b * batch_size + batch_size, len(clips)))
+    if not ctx.config.similarity.cache:              # the batches of this process, one after the other, in one stream
+        mine = torch.utils.data.Subset(clips, [i for b in batches for i in span(b)])
+        _run_stream(stream, teacher_batches(ctx, model, mine, batch_size), batch_size, False, False, "similarity")
+        return
+    folder = ctx.out/m.name/"similarity"/"stats"
+    key = digest(model_fingerprint(model), ctx.keys.get("data"), stream.needs, stream.pool, stream.precision, ctx.config.precision,
+                 ctx.config.similarity.pool)
+    for b in batches:
+        indices = getattr(clips, "indices", range(len(clips)))[b * batch_size:(b + 1) * batch_size]
+        path = folder/f"{key}-batch{b:05d}-{digest(list(map(int, indices)))}.safetensors"
+        if path.is_file():
+            with safe_open(str(path), "pt") as f: precision = f.metadata()["precision"]
+            stream.add(LayerStats.from_dict(load_file(path), precision), f"batch {b}")
+            continue
+        for features in teacher_batches(ctx, model, torch.utils.data.Subset(clips, span(b)), batch_size):
+            stats = stream.update(features, f"batch {b}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            save_file(stats.to_dict(), tmp, metadata={"precision": stats.precision}); os.replace(tmp, path)
+
+# %% ../nbs/08_pipeline.ipynb #996533cc
 def similarity_stage(ctx:RunContext, m:ModelConfig) -> dict:
-    "Similarity matrices of every metric, their blocks, saved as JSON; several processes share the batches."
+    "Similarity matrices of every metric from one streamed pass over the clips, their blocks, saved as JSON; several processes share the batches."
     s = ctx.config.similarity
     clips = clip_sample(ctx, s.subset)
     bs = min(s.batch_size, len(clips))
     mine = rank_batches(-(-len(clips) // bs), ctx.rank, ctx.world)
-    local = torch.utils.data.Subset(clips, [i for b in mine for i in range(b * bs, min(b * bs + bs, len(clips)))])
-    feats = teacher_features(ctx, m, clips=local) if len(local) else None
-    parts = {metric: None if feats is None else batched_similarity(feats, metric, batch_size=bs, progress=False,
-                                                                   **metric_options(s, metric)).to_dict()
-             for metric in s.metrics}
+    stream = SimilarityStream({metric: dict(metric=metric, **metric_options(s, metric)) for metric in s.metrics})
+    feed_similarity(ctx, m, stream, clips, mine, bs)
+    parts = {metric: matrix.to_dict() for metric, matrix in stream.result(bs).items()} if mine else {metric: None for metric in s.metrics}
     gathered = ctx.gather(parts)
     if not ctx.is_main: return {}
     folder, outputs, blocks = ctx.out/m.name/"similarity", [], {}
@@ -600,32 +626,29 @@ def load_similarity(out:Path, model_name:str) -> dict[str, SimilarityMatrix]:
     folder = Path(out)/model_name/"similarity"
     return {p.stem: SimilarityMatrix.from_json(p) for p in sorted(folder.glob("*.json")) if p.stem != "blocks"}
 
+def _similarity_inputs(s:SimilarityConfig) -> dict:
+    "What of the similarity section changes results (the statistics cache only saves work)."
+    return {k: v for k, v in asdict(s).items() if k != "cache"}
+
 MODEL_STAGES.append(("similarity", similarity_stage,
-                     lambda cfg: dict(similarity=asdict(cfg.similarity), seed=cfg.seed, precision=cfg.precision),
+                     lambda cfg: dict(similarity=_similarity_inputs(cfg.similarity), seed=cfg.seed, precision=cfg.precision),
                      lambda m, cfg: (f"teacher/{m.name}",)))
 
 # %% ../nbs/08_pipeline.ipynb #881fd7f6
 def teacher_orders(ctx:RunContext, m:ModelConfig, model) -> dict[str, PruneOrder]:
-    "The configured prune orders of teacher `m`, scored on its `score_subset` clips."
+    "The configured prune orders of teacher `m`, scored on its `score_subset` clips (every static order from one streamed pass)."
     p, s = ctx.config.pruning, ctx.config.similarity
     clips = clip_sample(ctx, p.score_subset)
     bs = min(s.batch_size, len(clips))
-    feats = None
-    orders = {}
-    for name in p.orders:
-        base = name.removesuffix("_adaptive")
-        if base not in SCORE_METRICS: orders[name] = prune_order(name, model=model); continue
-        opts = dict(batch_size=bs, pool=s.pool)
-        if base in ("bi", "knn_bi"): opts["center"] = p.center
-        if base == "knn_bi": opts.update(ks=p.ks or [k for k in PAPER_KNN_KS if k < bs], normalize=p.normalize)
-        if base == "cka_bi": opts["estimator"] = p.cka_estimator
-        if name.endswith("_adaptive"): orders[name] = prune_order(name, model=model, data=clips, **opts)
-        else:
-            if feats is None:
-                feats = extract_features(model, clips, pool=s.pool, batch_size=min(64, bs), device=ctx.device,
-                                         dtype=ctx.config.precision, cache_dir=ctx.out/m.name/"features", progress=ctx.progress)
-            orders[name] = prune_order(name, feats, **{k: v for k, v in opts.items() if k != "pool"})
-    return orders
+    bases = {name.removesuffix("_adaptive") for name in p.orders}
+    options = {}
+    if bases & {"bi", "knn_bi"}: options["center"] = p.center
+    if "knn_bi" in bases: options.update(ks=p.ks or [k for k in PAPER_KNN_KS if k < bs], normalize=p.normalize)
+    if "cka_bi" in bases: options["estimator"] = p.cka_estimator
+    static = any(name in SCORE_METRICS for name in p.orders)         # scored from one streamed pass over the clips
+    adaptive = any(name.endswith("_adaptive") for name in p.orders)  # the CNN once, then the blocks left at every step
+    return prune_orders(p.orders, teacher_batches(ctx, model, clips, bs) if static else None, model=model,
+                        data=clips if adaptive else None, pool=s.pool, batch_size=bs, device=ctx.device, progress=ctx.progress, **options)
 
 def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
     "Accuracy-vs-pruning curves of every order, their tables and the paper's Fig. 2b and 2c."
@@ -661,7 +684,7 @@ def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
                 outputs=outputs + [str(Path(m.name)/"pruning"/"orders.json")])
 
 MODEL_STAGES.append(("pruning", pruning_stage,
-                     lambda cfg: dict(pruning=asdict(cfg.pruning), similarity=asdict(cfg.similarity), seed=cfg.seed, precision=cfg.precision),
+                     lambda cfg: dict(pruning=asdict(cfg.pruning), similarity=_similarity_inputs(cfg.similarity), seed=cfg.seed, precision=cfg.precision),
                      lambda m, cfg: (f"teacher/{m.name}", f"similarity/{m.name}")))
 def _removable_summary(results, name) -> dict:
     "Terminal summary columns: each order's share removable at >= 95 % (first crossing) and its bootstrap interval."
@@ -980,6 +1003,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
 
+    e = sub.add_parser("estimate", help="expected time and peak memory of every stage and model, from short probes on this device",
+                       description="Probe every model of a preset or config at its real size (random weights) on this device and "
+                                   "print the expected time and peak memory of each stage (see redundancy_nb.cost).")
+    esrc = e.add_mutually_exclusive_group(required=True)
+    esrc.add_argument("--preset", help=f"one of: {', '.join(PRESETS)}")
+    esrc.add_argument("--config", type=Path, help="a YAML or JSON experiment config")
+    e.add_argument("--models", help="comma-separated model names of the config (default: all)")
+    e.add_argument("--device", help="cpu, cuda, ... (default: the config's, else cuda if available)")
+    e.add_argument("--json", type=Path, help="also write the estimate as JSON")
+    e.add_argument("--quiet", action="store_true", help="no progress lines")
+
     c = sub.add_parser("config", help="print a preset's config as YAML, to edit and pass to `run --config`")
     c.add_argument("--preset", default="demo", help=f"one of: {', '.join(PRESETS)} (default: demo)")
 
@@ -1059,6 +1093,14 @@ def main(argv:list[str]|None=None) -> int:
     transformers.utils.logging.disable_progress_bar()    # our own bars show the progress
     try:
         if a.command == "config": print(preset_config(a.preset).to_yaml(), end=""); return 0
+        if a.command == "estimate":
+            from redundancy_nb.cost import estimate           # the cost model builds on this module
+            est = estimate(preset_config(a.preset) if a.preset else ExperimentConfig.load(a.config),
+                           models=a.models.split(",") if a.models else None, device=a.device, progress=not a.quiet)
+            if a.json: est.to_json(a.json)
+            print(f"{est.info['config']} on {est.info['device']} ({est.info['device_name']}, {est.info['threads']} threads, "
+                  f"load {est.info['load'][0]:.1f}):\n{est.markdown()}\n\ntotals:\n{est.totals().to_string(float_format='%.3g')}")
+            return 0
         if a.command == "synth":
             words = a.words.split(",") if a.words else CORE_WORDS
             root = make_synthetic_speech_commands(a.out, words=words, n_speakers=a.speakers, seed=a.seed)

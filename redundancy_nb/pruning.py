@@ -19,14 +19,15 @@ from matplotlib.colors import ListedColormap
 from tqdm.auto import tqdm
 
 from .data import audio_loader
-from .models import base_model, encoder_layers, extract_features, project_features, classify_from_projection
-from .similarity import ESTIMATORS, SimilarityMatrix, batched_similarity, plot_similarity
+from .models import (base_model, encoder_layers, extract_features, project_features, classify_from_projection,
+                                  stream_features, regroup, capture_from_projection, _batches, _batch_fields, _default_device)
+from .similarity import ESTIMATORS, SimilarityMatrix, SimilarityStream, _run_stream, batched_similarity, plot_similarity
 from .finetune import Evaluation, predict_logits
 
 # %% auto #0
 __all__ = ['SCORE_METRICS', 'ORDER_METHODS', 'PAPER_KNN_KS', 'check_blocks', 'prune_blocks', 'without_blocks', 'PruneOrder',
-           'block_influence', 'prune_order', 'removable_share', 'PruningCurve', 'pruning_curves', 'pruning_curve',
-           'removable_table', 'plot_pruning_curves', 'plot_pruned_similarity']
+           'block_influence', 'prune_orders', 'prune_order', 'removable_share', 'PruningCurve', 'pruning_curves',
+           'pruning_curve', 'removable_table', 'plot_pruning_curves', 'plot_pruned_similarity']
 
 # %% ../nbs/05_pruning.ipynb #8e536cc5
 def _as_block_index(b, where:str) -> int:
@@ -118,15 +119,29 @@ SCORE_METRICS = {"bi": "cosine", "knn_bi": "mutual_knn", "cka_bi": "cka"}  # met
 ORDER_METHODS = ("forward", "backward", *SCORE_METRICS)
 PAPER_KNN_KS = (2, 4, 8, 16, 32, 64)  # the k values whose 1 - kNN the paper's code averages for kNN-BI
 _SCORE_OPTIONS = {"bi": ("center",), "knn_bi": ("k", "ks", "center", "normalize"), "cka_bi": ("estimator",)}  # options each score method uses
+_FEATURES_EXPECTED = ("features must be a tensor [L, n, D] or [L, n, T, d] of every block's output (as from extract_features), "
+                      "or an iterable of such batches [L, b, ...] (as from stream_features)")
 
 def _features_tensor(features) -> Tensor:
     if isinstance(features, np.ndarray): features = torch.from_numpy(features)
     if not isinstance(features, Tensor) or features.ndim not in (3, 4):
-        raise TypeError(f"features must be a tensor [L, n, D] or [L, n, T, d] of every block's output (as from "
-                        f"extract_features), got {type(features).__name__}{' of shape ' + str(tuple(features.shape)) if isinstance(features, Tensor) else ''}")
+        raise TypeError(f"{_FEATURES_EXPECTED}, got {type(features).__name__}{' of shape ' + str(tuple(features.shape)) if isinstance(features, Tensor) else ''}")
     if features.shape[0] < 2: raise ValueError(f"features hold {features.shape[0]} block(s): block scores need at least 2 (block 0 is never scored)")
     return features
 
+def _features_or_batches(features) -> tuple[Tensor|Iterable, tuple]:
+    "A tensor (checked), or an iterable of batches with its first batch looked at (and put back); and the shape of a batch."
+    if isinstance(features, (Tensor, np.ndarray)):
+        features = _features_tensor(features)
+        return features, tuple(features.shape)
+    if not isinstance(features, Iterable): raise TypeError(f"{_FEATURES_EXPECTED}, got {type(features).__name__}")
+    batches = iter(features)
+    first = next(batches, None)
+    if first is None: raise ValueError("features hold no batches")
+    shape = tuple(_features_tensor(first).shape)             # the same checks as a whole tensor
+    return itertools.chain([first], batches), shape
+
+# %% ../nbs/05_pruning.ipynb #3be7e9ce
 def _score_options(method:str, k, ks, center, normalize, estimator=None) -> dict:
     "Validated similarity options of a score method; options that do not apply must be left at None."
     metric, applies = SCORE_METRICS[method], _SCORE_OPTIONS[method]
@@ -154,30 +169,48 @@ def _batch_sizes(n_clips:int, batch_size:int) -> list[int]:
     return [min(batch_size, n_clips - s) for s in range(0, n_clips, batch_size)]
 
 # %% ../nbs/05_pruning.ipynb #b1f1b7cf
+def _score_specs(method:str, opts:dict, pool) -> dict[str, dict]:
+    "The similarity specs behind a score method: one per k for kNN-BI."
+    metric = SCORE_METRICS[method]
+    common = dict(metric=metric, pool=pool, **{n: v for n, v in opts.items() if n in ("center", "normalize", "estimator")})
+    if metric != "mutual_knn": return {method: common}
+    return {f"{method} k={kk}": dict(common, k=kk) for kk in opts["ks"]}
+
+def _influence_scores(features, # [L, N, ...] tensor or an iterable of [L, b, ...] batches
+                      methods:dict[str, dict], # score method -> its validated options (`_score_options`)
+                      batch_size:int=128, # clips per similarity batch (splitting a tensor)
+                      pool:str="flatten", # frame-level features: "flatten" or "mean"
+                     ) -> tuple[dict[str, tuple[dict[int, float], dict]], list]: # method -> (BI scores, settings); [L, N, ...]
+    "BI scores of several score methods from one pass over the features: one `layer_stats` per batch serves them all."
+    features, shape = _features_or_batches(features)
+    L, pool = shape[0], pool if len(shape) == 4 else None
+    if isinstance(features, Tensor):
+        sizes = _batch_sizes(shape[1], batch_size)
+        for method, opts in methods.items():
+            if max(opts.get("ks", [0])) >= min(sizes):
+                raise ValueError(f"ks/k: k = {max(opts['ks'])} neighbours need more than k clips in every batch (self excluded), but the "
+                                 f"smallest batch has {min(sizes)} clips (N = {shape[1]} clips in batches of {batch_size}); use a smaller k or more clips")
+    else: _batch_sizes(batch_size, batch_size)                   # the check of batch_size alone
+    specs = {m: _score_specs(m, opts, pool) for m, opts in methods.items()}
+    stream = SimilarityStream({label: spec for s in specs.values() for label, spec in s.items()})
+    matrices = _run_stream(stream, features, batch_size, False, False, "block influence")
+    out = {}
+    for method, labels in specs.items():
+        influence = np.mean([1 - matrices[label].values.diagonal(1).numpy() for label in labels], 0)   # S(i-1, i), i = 1..L-1
+        matrix = matrices[next(iter(labels))]
+        settings = {k_: v for k_, v in matrix.settings.items() if k_ != "k"}
+        if SCORE_METRICS[method] == "mutual_knn": settings["ks"] = methods[method]["ks"]
+        settings.update(metric=SCORE_METRICS[method], n_clips=matrix.n_clips, n_batches=matrix.n_batches,
+                        score="BI(i) = 1 - S(i-1, i) between consecutive block outputs" + (", averaged over ks" if len(labels) > 1 else ""))
+        out[method] = ({i: float(influence[i - 1]) for i in range(1, L)}, settings)
+    return out, [L, sum(stream.sizes), *shape[2:]]
+
 def _block_influence(features, method:str, *, k=None, ks=None, center=None, normalize=None, estimator=None, pool:str="flatten",
                      batch_size:int=128) -> tuple[dict[int, float], dict]:
     "BI scores {block: 1 - S(block-1, block)} of a score method, and the settings that produced them."
-    features = _features_tensor(features)
-    opts = _score_options(method, k, ks, center, normalize, estimator)
-    metric, L, N = SCORE_METRICS[method], features.shape[0], features.shape[1]
-    sizes = _batch_sizes(N, batch_size)
-    ks_used = opts.pop("ks", [None])
-    if metric == "mutual_knn" and max(ks_used) >= min(sizes):
-        raise ValueError(f"ks/k: k = {max(ks_used)} neighbours need more than k clips in every batch (self excluded), but the "
-                         f"smallest batch has {min(sizes)} clips (N = {N} clips in batches of {batch_size}); use a smaller k or more clips")
-    pool = pool if features.ndim == 4 else None
-    influence, matrix = np.zeros(L - 1), None
-    for kk in ks_used:
-        matrix = batched_similarity(features, metric, batch_size, progress=False, pool=pool, **opts, **({} if kk is None else {"k": kk}))
-        influence += 1 - matrix.values.diagonal(1).numpy()      # S(i-1, i) for i = 1..L-1
-    influence /= len(ks_used)
-    settings = {k_: v for k_, v in matrix.settings.items() if k_ != "k"}
-    if metric == "mutual_knn": settings["ks"] = ks_used
-    settings.update(metric=metric, n_clips=matrix.n_clips, n_batches=matrix.n_batches,
-                    score="BI(i) = 1 - S(i-1, i) between consecutive block outputs" + (", averaged over ks" if len(ks_used) > 1 else ""))
-    return {i: float(influence[i - 1]) for i in range(1, L)}, settings
+    return _influence_scores(features, {method: _score_options(method, k, ks, center, normalize, estimator)}, batch_size, pool)[0][method]
 
-def block_influence(features:Tensor, # every block's output `[L, n, D]` (or `[L, n, T, d]`, pooled by `pool`)
+def block_influence(features:Tensor|Iterable, # every block's output `[L, n, D]` (or `[L, n, T, d]`, pooled by `pool`), or an iterable of batches
                     method:str="bi", # "bi" (cosine), "knn_bi" (mutual k-NN) or "cka_bi" (linear CKA)
                     **options, # k, ks, center, normalize, estimator, pool, batch_size: as for `prune_order`
                    ) -> dict[int, float]: # block -> BI score, for blocks 1..L-1
@@ -196,10 +229,10 @@ def _parse_method(method) -> tuple[str, bool]:
     return base, adaptive
 
 def _n_blocks(features, model, n_blocks) -> int:
-    "L from whichever of `n_blocks`, `features` and `model` are given; they must agree."
+    "L from whichever of `n_blocks`, `features` (a tensor) and `model` are given; they must agree."
     found = {}
     if n_blocks is not None: found["n_blocks"] = n_blocks
-    if features is not None: found["features"] = _features_tensor(features).shape[0]
+    if isinstance(features, (Tensor, np.ndarray)): found["features"] = _features_tensor(features).shape[0]
     if model is not None: found["model"] = len(encoder_layers(model))
     if not found: raise ValueError("the number of blocks is unknown: pass features, model or n_blocks")
     if len(set(found.values())) > 1: raise ValueError(f"the number of blocks disagrees: {found}")
@@ -211,21 +244,72 @@ def _n_blocks(features, model, n_blocks) -> int:
 def _lowest_first(scores:dict[int, float]) -> list[int]: return sorted(scores, key=lambda b: (scores[b], b))
 
 # %% ../nbs/05_pruning.ipynb #9c6a848f
+_ORDER_OPTIONS = ("k", "ks", "center", "normalize", "estimator")
+
+def _stream_of(model, data, pool:str, batch_size:int, device):
+    "Every block's output over `data`, streamed in similarity batches of `batch_size` clips (forwards of at most 32)."
+    return stream_features(model, data, pool=pool, batch_size=min(32, batch_size), group=batch_size, device=device)
+
+def prune_orders(methods:Sequence[str], # method names: "forward", "backward", "bi", "knn_bi", "cka_bi", "<score method>_adaptive"
+                 features:Tensor|Iterable|None=None, # every block's output on the unpruned model (tensor, or batches as from `stream_features`)
+                 *,
+                 model:nn.Module|None=None, # the model: for L, and for scores when `features` is None (with `data`)
+                 data=None, # clips to score on when `features` is None, and for adaptive orders (as for `stream_features`)
+                 n_blocks:int|None=None, # L, for forward/backward without features or model
+                 pool:str="flatten", # frame-level features / streaming: "flatten" (the paper's code) or "mean" over time
+                 batch_size:int=128, # clips per similarity batch (the paper: 128); scores are averaged over batches
+                 adaptive:bool=False, # every score method adaptive (as with its "_adaptive" name)
+                 progress:bool=False, # progress bar over the steps of adaptive orders
+                 device:str|torch.device|None=None, # where the model runs when it is streamed (None: CUDA if available)
+                 **options, # k, ks, center, normalize, estimator: to the methods that use them (see `prune_order`)
+                ) -> dict[str, PruneOrder]: # method name -> order
+    "Several prune orders; every static score method from one pass over the features (or one streamed pass of the model)."
+    parsed = {m: _parse_method(m) for m in methods}
+    if unknown := sorted(set(options) - set(_ORDER_OPTIONS)): raise TypeError(f"unknown option(s) {unknown}; the options are {list(_ORDER_OPTIONS)}")
+    per_method = {m: {n: v for n, v in options.items() if n in _SCORE_OPTIONS[b]} for m, (b, _) in parsed.items() if b in SCORE_METRICS}
+    if unused := [n for n in options if not any(n in _SCORE_OPTIONS[b] for b, _ in parsed.values() if b in SCORE_METRICS)]:
+        raise ValueError(f"{', '.join(unused)} apply(ies) to none of the methods {list(methods)}")
+    opts = {m: _score_options(parsed[m][0], **{n: o.get(n) for n in _ORDER_OPTIONS}) for m, o in per_method.items()}
+    static = [m for m in opts if not (parsed[m][1] or adaptive)]
+    out = {}
+    if static:
+        if features is None and (model is None or data is None):
+            raise ValueError(f"method {static[0]!r} needs features (every block's output), or model and data to stream them")
+        L = _n_blocks(features, model, n_blocks) if isinstance(features, (Tensor, np.ndarray)) or model is not None or n_blocks is not None else None
+        source = "features passed in" if features is not None else f"streamed from model and data (pool={pool!r})"
+        scored, shape = _influence_scores(features if features is not None else _stream_of(model, data, pool, batch_size, device),
+                                          {m: opts[m] for m in static}, batch_size, pool)
+        if L is not None and shape[0] != L: raise ValueError(f"the number of blocks disagrees: features {shape[0]}, model/n_blocks {L}")
+        for m in static:
+            scores, settings = scored[m]
+            out[m] = PruneOrder(_lowest_first(scores), parsed[m][0], scores, settings | dict(n_blocks=shape[0], features_shape=shape,
+                                source=source, computed_on="the unpruned model"))
+    if dynamic := [m for m in opts if m not in static]:
+        if model is None or data is None: raise ValueError(f"method {parsed[dynamic[0]][0] + '_adaptive'!r} needs model and data")
+        out |= _adaptive_orders(model, data, {m: (parsed[m][0], opts[m]) for m in dynamic}, pool, batch_size, progress, device)
+    for m, (base, _) in parsed.items():
+        if base not in SCORE_METRICS:
+            L = _n_blocks(features, model, n_blocks)
+            out[m] = PruneOrder(range(1, L) if base == "forward" else range(L - 1, 0, -1), base, settings=dict(n_blocks=L))
+    return {m: out[m] for m in methods}
+
+# %% ../nbs/05_pruning.ipynb #028a0f36
 def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", or "<score method>_adaptive"
-                features:Tensor|None=None, # every block's output on the unpruned model, [L, n, D] / [L, n, T, d] (e.g. `extract_features`)
+                features:Tensor|Iterable|None=None, # every block's output on the unpruned model, [L, n, D] / [L, n, T, d], or batches of it
                 *,
                 model:nn.Module|None=None, # the model: for L, and for scores when `features` is None (with `data`)
-                data=None, # clips to score on when `features` is None or for adaptive orders (as for `extract_features`)
+                data=None, # clips to score on when `features` is None or for adaptive orders (as for `stream_features`)
                 n_blocks:int|None=None, # L, for forward/backward without features or model
                 k:int|None=None, # knn_bi: neighbours per clip (None: 8, the paper's figures)
                 ks:Sequence[int]|None=None, # knn_bi: average 1 - kNN over these k (the paper's code: PAPER_KNN_KS)
                 center:bool|None=None, # bi, knn_bi: centre each block's output over the batch (None: False, the paper's code)
                 normalize:bool|None=None, # knn_bi: rank neighbours by cosine (None: False, raw inner product as the paper's code)
                 estimator:str|None=None, # cka_bi: HSIC estimator, "biased" (None; the paper's CKA) or "unbiased"
-                pool:str="flatten", # frame-level features / extraction: "flatten" (the paper's code) or "mean" over time
+                pool:str="flatten", # frame-level features / streaming: "flatten" (the paper's code) or "mean" over time
                 batch_size:int=128, # clips per similarity batch (the paper: 128); scores are averaged over batches
                 adaptive:bool=False, # recompute the scores after every removal (needs model and data)
                 progress:bool=False, # progress bar over the steps of an adaptive order
+                device:str|torch.device|None=None, # where the model runs when it is streamed (None: CUDA if available)
                ) -> PruneOrder:
     "The order in which blocks 1..L−1 are removed: by position, or lowest Block Influence first."
     base, adaptive_name = _parse_method(method)
@@ -234,42 +318,51 @@ def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", o
         if adaptive: raise ValueError(f"adaptive=True applies to score methods {tuple(SCORE_METRICS)}, not {base!r}")
         if data is not None or any(v is not None for v in (k, ks, center, normalize, estimator)):
             raise ValueError(f"method {base!r} is an order by position: data, k, ks, center, normalize and estimator do not apply")
-        L = _n_blocks(features, model, n_blocks)
-        order = range(1, L) if base == "forward" else range(L - 1, 0, -1)
-        return PruneOrder(order, base, settings=dict(n_blocks=L))
-    options = dict(k=k, ks=ks, center=center, normalize=normalize, estimator=estimator, pool=pool, batch_size=batch_size)
-    _score_options(base, k, ks, center, normalize, estimator)   # fail early on options that do not apply
-    if adaptive:
-        if features is not None: raise ValueError("adaptive orders recompute the features after every removal: pass model and data, not features")
-        if model is None or data is None: raise ValueError(f"method {base + '_adaptive'!r} needs model and data")
-        return _adaptive_order(model, data, base, options, progress)
-    if features is None:
-        if model is None or data is None: raise ValueError(f"method {base!r} needs features (every block's output), or model and data to extract them")
-    elif data is not None: raise ValueError("pass features or data to score on, not both (features are used as they are)")
-    if features is None:
-        features = extract_features(model, data, pool=pool, progress=False)
-        source = f"extracted from model and data (pool={pool!r})"
-    else: source = "features passed in"
-    L = _n_blocks(features, model, n_blocks)
-    scores, settings = _block_influence(features, base, **options)
-    return PruneOrder(_lowest_first(scores), base, scores, settings | dict(n_blocks=L, features_shape=list(features.shape),
-                                                                         source=source, computed_on="the unpruned model"))
+    else:
+        _score_options(base, k, ks, center, normalize, estimator)   # fail early on options that do not apply
+        if adaptive and features is not None: raise ValueError("adaptive orders recompute the features after every removal: pass model and data, not features")
+        if not adaptive and features is not None and data is not None:
+            raise ValueError("pass features or data to score on, not both (features are used as they are)")
+    options = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize, estimator=estimator).items() if v is not None}
+    return prune_orders([method], features, model=model, data=data, n_blocks=n_blocks, pool=pool, batch_size=batch_size,
+                        adaptive=adaptive, progress=progress, device=device, **options)[method]
 
-def _adaptive_order(model, data, base:str, options:dict, progress:bool) -> PruneOrder:
-    "Remove the lowest-scoring block, re-extract the features of the pruned model, rescore, repeat."
-    L = len(encoder_layers(model))
-    removed, steps, settings = [], [], {}
-    for _ in tqdm(range(L - 1), desc=f"{base}_adaptive", disable=not progress):
-        kept = [i for i in range(L) if i not in removed]
-        with without_blocks(model, removed):
-            features = extract_features(model, data, pool=options["pool"], progress=False)
-        local, settings = _block_influence(features, base, **options)
-        scores = {kept[i]: s for i, s in local.items()}       # positions in the pruned model -> original indices
-        removed.append(_lowest_first(scores)[0])
-        steps.append(scores)
-    settings = settings | dict(n_blocks=L, source=f"extracted from model and data after every removal (pool={options['pool']!r})",
-                               computed_on="the model pruned so far, rescored after every removal")
-    return PruneOrder(removed, f"{base}_adaptive", steps[0], settings, steps)
+# %% ../nbs/05_pruning.ipynb #67ca2512
+@contextmanager
+def _eval_mode(model:nn.Module):
+    "The model in eval mode while the block runs; each module's training flag restored afterwards."
+    training = [(m, m.training) for m in model.modules()]
+    try:
+        model.eval()
+        yield model
+    finally:
+        for m, flag in training: m.training = flag
+
+def _score_projections(model:nn.Module, data, batch_size:int, device) -> list[tuple[Tensor, Tensor|None]]:
+    "The CNN + projection output (and frame mask) of every forward batch of `data`, on the model's device: computed once."
+    model.to(device if device is not None else _default_device())
+    batches, _ = _batches(data, batch_size, 0)
+    with _eval_mode(model), torch.inference_mode():
+        return [project_features(model, *_batch_fields(batch, i)[:2]) for i, batch in enumerate(batches)]
+
+def _adaptive_orders(model, data, methods:dict[str, tuple[str, dict]], pool:str, batch_size:int, progress:bool, device) -> dict[str, PruneOrder]:
+    "Remove the lowest-scoring block, rescore the blocks left on the pruned model, repeat; the CNN runs once for all steps."
+    projections = _score_projections(model, data, min(32, batch_size), device)
+    L, out = len(encoder_layers(model)), {}
+    for name, (base, opts) in methods.items():
+        removed, steps, settings = [], [], {}
+        for _ in tqdm(range(L - 1), desc=name, disable=not progress):
+            kept = [i for i in range(L) if i not in removed]
+            with without_blocks(model, removed):
+                blocks = regroup((capture_from_projection(model, h, m, pool) for h, m in projections), batch_size)
+                (local, settings), = _influence_scores(blocks, {base: opts}, batch_size, pool)[0].values()
+            scores = {kept[i]: s for i, s in local.items()}       # positions in the pruned model -> original indices
+            removed.append(_lowest_first(scores)[0])
+            steps.append(scores)
+        settings = settings | dict(n_blocks=L, source=f"the model's blocks re-run on the CNN + projection output of the data after "
+                                   f"every removal (pool={pool!r})", computed_on="the model pruned so far, rescored after every removal")
+        out[name] = PruneOrder(removed, f"{base}_adaptive", steps[0], settings, steps)
+    return out
 
 # %% ../nbs/05_pruning.ipynb #2574bbd7
 def _removable_counts(acc:np.ndarray, # [amounts, ...] accuracy after removing 0, 1, 2, ... blocks (columns: e.g. resamples)
@@ -362,31 +455,24 @@ def _model_device(model) -> torch.device:
 _ORDER_OPTION_USERS = {"k": ("knn_bi",), "ks": ("knn_bi",), "normalize": ("knn_bi",), "center": ("bi", "knn_bi"), "estimator": ("cka_bi",),
                        **{n: tuple(SCORE_METRICS) for n in ("pool", "batch_size", "adaptive", "progress")}}  # option -> methods using it
 def _resolve_orders(orders, model, features, score_data, order_options) -> dict[str, PruneOrder]:
-    "Orders by label: PruneOrders as given, lists as 'custom', method names computed with `prune_order`."
+    "Orders by label: PruneOrders as given, lists as 'custom', method names computed with `prune_orders` (one pass for all)."
     if isinstance(orders, (str, PruneOrder, range)): orders = [orders]
     items = list(orders.items()) if isinstance(orders, dict) else [(None, o) for o in orders]
     if not items: raise ValueError("orders is empty: expected method names, PruneOrders or lists of block indices")
-    static = [o for _, o in items if isinstance(o, str) and _parse_method(o)[0] in SCORE_METRICS
-              and not (_parse_method(o)[1] or order_options.get("adaptive"))]
-    if static and features is None and score_data is not None:
-        features = extract_features(model, score_data, pool=order_options.get("pool", "flatten"), progress=False)
     if unknown := sorted(set(order_options) - set(_ORDER_OPTION_USERS)):
         raise TypeError(f"unknown option(s) {unknown}; options for orders given by name are {sorted(_ORDER_OPTION_USERS)}")
-    named = [_parse_method(o)[0] for _, o in items if isinstance(o, str)]
+    names = list(dict.fromkeys(o for _, o in items if isinstance(o, str)))
+    named = [_parse_method(o)[0] for o in names]
     if unused := [n for n in order_options if not set(_ORDER_OPTION_USERS[n]) & set(named)]:
         raise ValueError(f"{', '.join(unused)} apply(ies) to none of the orders given by name ({named or 'none'})")
+    if (scored := [o for o in names if _parse_method(o)[0] in SCORE_METRICS]) and features is None and score_data is None:
+        raise ValueError(f"order {scored[0]!r} is scored on clips: pass features (every block's output) or score_data "
+                         "(e.g. the validation set); the evaluation set is not used for it implicitly")
+    computed = prune_orders(names, features, model=model, data=score_data if scored else None, device=_model_device(model),
+                            **order_options) if names else {}
     resolved = {}
     for label, o in items:
-        if isinstance(o, str):
-            base, adaptive = _parse_method(o)
-            if base in SCORE_METRICS:
-                if features is None and score_data is None:
-                    raise ValueError(f"order {o!r} is scored on clips: pass features (every block's output) or score_data "
-                                     "(e.g. the validation set); the evaluation set is not used for it implicitly")
-                adaptive = adaptive or order_options.get("adaptive", False)
-                options = {n: v for n, v in order_options.items() if n != "adaptive" and base in _ORDER_OPTION_USERS[n]}
-                o = prune_order(o, None if adaptive else features, model=model, data=score_data if adaptive else None, **options)
-            else: o = prune_order(o, model=model)
+        if isinstance(o, str): o = computed[o]
         check_blocks(o, len(encoder_layers(model)))
         if not isinstance(o, PruneOrder): o = PruneOrder([operator.index(b) for b in o], "custom")
         label = label if label is not None else o.method
@@ -394,15 +480,33 @@ def _resolve_orders(orders, model, features, score_data, order_options) -> dict[
         resolved[label] = o
     return resolved
 
-def _projections(model, loader) -> tuple[list, Tensor]:
-    "CNN + projection output of every batch (on the model's device) and the labels."
-    device, batches, labels = _model_device(model), [], []
-    for batch in loader:
+# %% ../nbs/05_pruning.ipynb #7550c0dd
+def _curve_predictions(model, loader, orders:dict, progress:bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    "Predictions [amounts, clips] of every order; batch by batch: each batch's projection is computed once, then dropped."
+    device, labels = _model_device(model), []
+    preds = {label: [[] for _ in range(len(order) + 1)] for label, order in orders.items()}
+    for batch in tqdm(loader, desc="pruning curves", unit="batch", disable=not progress):
         mask = batch.get("attention_mask")
-        batches.append(project_features(model, batch["input_values"].to(device), None if mask is None else mask.to(device)))
-        labels.append(torch.as_tensor(batch["labels"]).long())
-    if not batches: raise ValueError("dataset is empty: nothing to evaluate")
-    return batches, torch.cat(labels)
+        hidden, fmask = project_features(model, batch["input_values"].to(device), None if mask is None else mask.to(device))
+        for label, order in orders.items():
+            for n in range(len(order) + 1):
+                with without_blocks(model, order[:n]):
+                    preds[label][n].append(classify_from_projection(model, hidden, fmask).float().argmax(-1).cpu().numpy())
+        labels.append(torch.as_tensor(batch["labels"]).long().numpy())
+        del hidden, fmask
+    if not labels: raise ValueError("dataset is empty: nothing to evaluate")
+    return {label: np.stack([np.concatenate(p) for p in per_amount]) for label, per_amount in preds.items()}, np.concatenate(labels)
+
+def _curve_predictions_full(model, loader, orders:dict, progress:bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    "The same by running the whole pruned model for every amount (the benchmark's baseline)."
+    predictions, labels = {}, None
+    for label, order in tqdm(orders.items(), desc="pruning curves", unit="order", disable=not progress):
+        preds = []
+        for n in range(len(order) + 1):
+            with without_blocks(model, order[:n]): logits, labels = predict_logits(model, loader, progress=False)
+            preds.append(logits.argmax(-1).numpy())
+        predictions[label] = np.stack(preds)
+    return predictions, labels.numpy()
 
 # %% ../nbs/05_pruning.ipynb #3cf2936c
 def pruning_curves(model:nn.Module, # a classification model of a supported family, unpruned
@@ -418,7 +522,7 @@ def pruning_curves(model:nn.Module, # a classification model of a supported fami
                    batch_size:int=64, # clips per forward (ignored for a DataLoader)
                    device:str|torch.device|None=None, # where to run (None: where the model is)
                    reuse_projection:bool=True, # compute CNN + projection once per clip (False: run the full model per amount)
-                   progress:bool=True, # progress bar over amounts
+                   progress:bool=True, # progress bar over batches (over orders without reuse_projection)
                    **order_options, # for orders given by name: k, ks, center, normalize, pool, adaptive, ... (see `prune_order`)
                   ) -> dict[str, PruningCurve]:
     "Accuracy of `model` with the first 0, 1, ..., L−1 blocks of each order removed, with bootstrap bands."
@@ -430,27 +534,8 @@ def pruning_curves(model:nn.Module, # a classification model of a supported fami
     orders = _resolve_orders(orders, model, features, score_data, order_options)
     num_labels = getattr(getattr(model, "config", None), "num_labels", None)
     loader = dataset if isinstance(dataset, torch.utils.data.DataLoader) else audio_loader(dataset, batch_size=batch_size)
-    training = [(m, m.training) for m in model.modules()]
-    predictions, labels = {}, None
-    try:
-        model.eval()
-        with torch.inference_mode():
-            if reuse_projection: projected, labels = _projections(model, loader)
-            bar = tqdm(total=sum(len(o) + 1 for o in orders.values()), desc="pruning curve", unit="model", disable=not progress)
-            for label, order in orders.items():
-                bar.set_postfix_str(label)
-                preds = []
-                for n in range(len(order) + 1):
-                    with without_blocks(model, order[:n]):
-                        if reuse_projection: logits = torch.cat([classify_from_projection(model, h, m).float().cpu() for h, m in projected])
-                        else: logits, labels = predict_logits(model, loader, progress=False)
-                    preds.append(logits.argmax(-1).numpy())
-                    bar.update()
-                predictions[label] = np.stack(preds)
-            bar.close()
-    finally:
-        for m, flag in training: m.training = flag
-    labels = labels.numpy()
+    with _eval_mode(model), torch.inference_mode():
+        predictions, labels = (_curve_predictions if reuse_projection else _curve_predictions_full)(model, loader, orders, progress)
     if num_labels is not None and int(labels.max()) >= num_labels:
         raise ValueError(f"the dataset has label {int(labels.max())} but the model's head has {num_labels} classes")
     resamples = _resamples(len(labels), n_boot, seed)

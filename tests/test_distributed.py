@@ -16,6 +16,7 @@ def config(folder):
     "The smoke preset with three similarity batches of 4 training clips: shared 2 + 1 between two processes."
     cfg = preset_config("smoke")
     cfg.similarity.subset, cfg.similarity.batch_size, cfg.similarity.max_batches = "training", 4, 3
+    cfg.similarity.cache = True                   # each process keeps its batches' statistics
     path = Path(folder)/"distributed.yaml"
     path.write_text(cfg.to_yaml())
     return str(path)
@@ -48,7 +49,7 @@ def test_similarity_shared_between_processes(reference, tmp_path):
     out = tmp_path/"run"
     shutil.copytree(reference, out)               # same teacher; similarity recomputed by two processes
     (out/"stages"/"similarity__tiny.json").unlink()
-    shutil.rmtree(out/"tiny"/"similarity"); shutil.rmtree(out/"tiny"/"features")
+    shutil.rmtree(out/"tiny"/"similarity")
     results = two_processes(out)
     assert results["ran"] == ["similarity/tiny"]
     summary = results["stages"]["similarity/tiny"]
@@ -63,7 +64,7 @@ def test_similarity_shared_between_processes(reference, tmp_path):
         torch.testing.assert_close(g.std, m.std, rtol=0, atol=1e-6)
     single_summary = json.loads((reference/"results.json").read_text())["stages"]["similarity/tiny"]
     assert summary["blocks"] == single_summary["blocks"]
-    assert len(list((out/"tiny"/"features").rglob("*.safetensors"))) == 3   # each process cached its own batches
+    assert len(list((out/"tiny"/"similarity"/"stats").glob("*.safetensors"))) == 3   # each process cached its own batches' statistics
 
 def test_finetuning_is_data_parallel(reference, tmp_path):
     out = tmp_path/"run"

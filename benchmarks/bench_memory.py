@@ -1,0 +1,155 @@
+"""Peak memory of the feature path at paper scale (prints the numbers and the targets; not a test).
+
+Two measurements, each command in a fresh process whose peak resident set (``ru_maxrss`` from ``os.wait4``) is its own:
+
+* ``cli``: ``redundancy_nb similarity`` and ``redundancy_nb prune`` on a full-size, randomly initialised wav2vec2-base
+  checkpoint (12 blocks, d = 768, 95 M parameters, saved with ``save_pretrained`` to a temporary folder) and a
+  synthetic Speech Commands (espeak-ng) with 128 and with 512 clips in each of the test and validation subsets.
+  Similarity: batches of 128 clips, all three metrics (so 1 and 4 batches). Prune: the orders given by ``--order``
+  (default ``bi,knn_bi``: both scored on the validation clips in the paper's protocol), curves on the test clips.
+  Target: the peak grows by at most 150 MB from 128 to 512 clips.
+* ``paper``: the similarity matrices and the block-influence scores of the ``paper`` preset's settings (batches of
+  128 flattened clips, cosine + biased CKA + mutual kNN k = 8; BI and kNN-BI over k = 2..64, uncentred) on a
+  full-size random wav2vec2-large (24 blocks, d = 1024, 316 M parameters), through the pipeline's own stage
+  functions, over ``--batches`` batches. Reported: peak RSS minus the RSS with the model loaded (and each batch
+  count, to show whether memory grows with the clips). Target: under 4 GB beyond the model.
+
+    python benchmarks/bench_memory.py                      # both parts
+    python benchmarks/bench_memory.py --parts cli --clips 128 512 --order bi
+    python benchmarks/bench_memory.py --parts paper --batches 1 2
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = ["yes", "no", "up", "down", "left", "right", "on", "off"]
+
+
+def make_data(root:Path, clips:int) -> Path:
+    "A synthetic Speech Commands with `clips` clips in each of validation and testing (16 speakers each, 8 words)."
+    from redundancy_nb.data import make_synthetic_speech_commands
+    per_word = clips // (16 * len(WORDS))
+    if per_word * 16 * len(WORDS) != clips: sys.exit(f"--clips must be multiples of {16 * len(WORDS)}, got {clips}")
+    return make_synthetic_speech_commands(root, words=WORDS, n_speakers=34, per_word=per_word, valid_fraction=16 / 34,
+                                          test_fraction=16 / 34, progress=False)
+
+
+def make_checkpoint(folder:Path, size:str) -> Path:
+    "A randomly initialised full-size wav2vec2 classifier (8 classes) saved to `folder`."
+    import torch
+    from transformers import Wav2Vec2Config, Wav2Vec2ForSequenceClassification
+    sizes = {"base": {}, "large": dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096)}
+    labels = dict(enumerate(WORDS))
+    config = Wav2Vec2Config(**sizes[size], num_labels=len(WORDS), id2label=labels, label2id={w: i for i, w in labels.items()},
+                            layerdrop=0.0)
+    torch.manual_seed(0)
+    Wav2Vec2ForSequenceClassification(config).save_pretrained(folder)
+    return folder
+
+
+def peak_of(cmd:list[str], env=None) -> tuple[float, float, int, str]:
+    "Run `cmd`; its peak RSS in MB (its own, via wait4), wall seconds, exit status and the tail of its output."
+    t = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        out.seek(0); tail = out.read().decode(errors="replace")[-3000:]
+    return usage.ru_maxrss / 1024, time.perf_counter() - t, os.waitstatus_to_exitcode(status), tail
+
+
+def cli_part(args, tmp:Path):
+    ckpt = make_checkpoint(tmp / "w2v2-base", "base")
+    exe = str(Path(sys.executable).with_name("redundancy_nb"))
+    rows = []
+    for clips in args.clips:
+        data = make_data(tmp / f"data{clips}", clips)
+        for command in args.commands:
+            cmd = [exe, command, "--model", str(ckpt), "--data", str(data), "--out", str(tmp / f"run-{command}-{clips}"), "--quiet"]
+            if command == "similarity": cmd += ["--batch-size", "128", "--max-batches", str(max(args.clips) // 128)]
+            if command == "prune": cmd += ["--order", args.order]
+            peak, secs, rc, tail = peak_of(cmd)
+            if rc: sys.exit(f"{' '.join(cmd)} failed ({rc}):\n{tail}")
+            rows.append(dict(command=command, clips=clips, peak_mb=peak, seconds=secs))
+            print(f"  {command:<10} {clips:>5} clips: peak RSS {peak:7.0f} MB, {secs:6.0f} s", flush=True)
+    print(f"\nredundancy_nb similarity / prune (--order {args.order}) on a random full-size wav2vec2-base; peak RSS of the process")
+    lo, hi = min(args.clips), max(args.clips)
+    for command in args.commands:
+        peaks = {r["clips"]: r["peak_mb"] for r in rows if r["command"] == command}
+        growth = peaks[hi] - peaks[lo]
+        print(f"{command:<10} " + "  ".join(f"{c} clips {p:.0f} MB" for c, p in sorted(peaks.items()))
+              + f"   growth {lo}->{hi}: {growth:+.0f} MB (target <= 150 MB: {'met' if growth <= 150 else 'NOT met'})")
+    return rows
+
+
+PAPER_WORKER = r'''
+import gc, json, os, sys, torch
+from pathlib import Path
+from redundancy_nb import pipeline as P
+def rss(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"): return int(line.split()[1]) / 1024
+ckpt, data, out, batches = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+cfg = P.preset_config("paper")
+cfg.data = P.DataConfig(kind="folder", root=data)
+cfg.models = [P.ModelConfig(name="large", source=ckpt, finetune=False)]
+cfg.similarity.max_batches = batches
+cfg.similarity.subset = "testing"; cfg.pruning.score_subset = "validation"
+cfg.pruning.orders = ["bi", "knn_bi"]
+ctx = P.RunContext(cfg, P.prepare_out(out), progress=False)
+ctx.summaries["data"] = P.data_stage(ctx)
+m = cfg.models[0]
+model = P.load_teacher(ctx, m)
+with torch.inference_mode(): model(torch.zeros(2, 16000))   # first forward: allocator and kernel set-up
+gc.collect()
+base = rss("VmRSS")
+params = sum(p.numel() * p.element_size() for p in model.parameters()) / 2**20
+Path("/proc/self/clear_refs").write_text("5")            # reset the high-water mark
+P.similarity_stage(ctx, m)
+sim_peak = rss("VmHWM")
+orders = P.teacher_orders(ctx, m, model)
+peak = rss("VmHWM")
+print("RESULT " + json.dumps(dict(base_mb=base, model_mb=params, sim_peak_mb=sim_peak, peak_mb=peak,
+                                  orders={k: list(v) for k, v in orders.items()})))
+'''
+
+
+def paper_part(args, tmp:Path):
+    ckpt = make_checkpoint(tmp / "w2v2-large", "large")
+    data = make_data(tmp / f"data{128 * max(args.batches)}", 128 * max(args.batches))
+    rows = []
+    for b in args.batches:
+        script = tmp / "paper_worker.py"; script.write_text(PAPER_WORKER)
+        peak, secs, rc, tail = peak_of([sys.executable, str(script), str(ckpt), str(data), str(tmp / f"paper-{b}"), str(b)])
+        if rc: sys.exit(f"paper worker failed ({rc}):\n{tail}")
+        res = json.loads(next(l for l in tail.splitlines() if l.startswith("RESULT "))[7:])
+        beyond = res["peak_mb"] - res["base_mb"]
+        rows.append(dict(batches=b, clips=128 * b, beyond_mb=beyond, sim_beyond_mb=res["sim_peak_mb"] - res["base_mb"],
+                         model_mb=res["model_mb"], base_mb=res["base_mb"], seconds=secs))
+        print(f"  {b} batch(es) of 128 clips: similarity {res['sim_peak_mb'] - res['base_mb']:.0f} MB, similarity + BI "
+              f"{beyond:.0f} MB beyond the loaded model ({res['base_mb']:.0f} MB RSS with the model), {secs:.0f} s", flush=True)
+    print("\npaper preset settings (similarity: cosine, biased CKA, kNN k=8; BI + kNN-BI k=2..64) on a random wav2vec2-large")
+    for r in rows:
+        print(f"{r['clips']:>5} clips per subset: peak {r['beyond_mb']:.0f} MB beyond the model "
+              f"(target < 4096 MB: {'met' if r['beyond_mb'] < 4096 else 'NOT met'})")
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--parts", nargs="+", default=["cli", "paper"], choices=["cli", "paper"])
+    p.add_argument("--clips", nargs="+", type=int, default=[128, 512], help="clips per subset for the cli part")
+    p.add_argument("--commands", nargs="+", default=["similarity", "prune"], choices=["similarity", "prune"])
+    p.add_argument("--order", default="bi,knn_bi", help="prune orders of the prune command")
+    p.add_argument("--batches", nargs="+", type=int, default=[1, 2], help="batches of 128 clips for the paper part")
+    p.add_argument("--json", type=Path, help="also write the numbers here")
+    args = p.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f}; {os.cpu_count()} CPUs")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if "cli" in args.parts: results["cli"] = cli_part(args, Path(tmp))
+        if "paper" in args.parts: results["paper"] = paper_part(args, Path(tmp))
+    if args.json: args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
