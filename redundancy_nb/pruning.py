@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from .data import audio_loader
 from .models import (base_model, encoder_layers, extract_features, project_features, classify_from_projection,
                                   stream_features, regroup, capture_from_projection, _batches, _batch_fields, _default_device)
-from .similarity import SimilarityMatrix, SimilarityStream, _run_stream, batched_similarity, plot_similarity
+from .similarity import ESTIMATORS, SimilarityMatrix, SimilarityStream, _run_stream, batched_similarity, plot_similarity
 from .finetune import Evaluation, predict_logits
 
 # %% auto #0
@@ -130,7 +130,7 @@ class PruneOrder(list):
 SCORE_METRICS = {"bi": "cosine", "knn_bi": "mutual_knn", "cka_bi": "cka"}  # method -> similarity metric of BI
 ORDER_METHODS = ("forward", "backward", *SCORE_METRICS)
 PAPER_KNN_KS = (2, 4, 8, 16, 32, 64)  # the k values whose 1 - kNN the paper's code averages for kNN-BI
-_SCORE_OPTIONS = {"bi": ("center",), "knn_bi": ("k", "ks", "center", "normalize"), "cka_bi": ()}  # options each score method uses
+_SCORE_OPTIONS = {"bi": ("center",), "knn_bi": ("k", "ks", "center", "normalize"), "cka_bi": ("estimator",)}  # options each score method uses
 _FEATURES_EXPECTED = ("features must be a tensor [L, n, D] or [L, n, T, d] of every block's output (as from extract_features), "
                       "or an iterable of such batches [L, b, ...] (as from stream_features)")
 
@@ -154,13 +154,16 @@ def _features_or_batches(features) -> tuple[Tensor|Iterable, tuple]:
     return itertools.chain([first], batches), shape
 
 # %% ../nbs/05_pruning.ipynb #3be7e9ce
-def _score_options(method:str, k, ks, center, normalize) -> dict:
+def _score_options(method:str, k, ks, center, normalize, estimator=None) -> dict:
     "Validated similarity options of a score method; options that do not apply must be left at None."
     metric, applies = SCORE_METRICS[method], _SCORE_OPTIONS[method]
-    given = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize).items() if v is not None}
+    given = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize, estimator=estimator).items() if v is not None}
     if bad := [n for n in given if n not in applies]:
-        raise ValueError(f"{', '.join(bad)} do(es) not apply to method {method!r} ({metric}); it uses {list(applies) or 'none of k, ks, center, normalize'}")
+        raise ValueError(f"{', '.join(bad)} do(es) not apply to method {method!r} ({metric}); it uses {list(applies)}")
     opts = {}
+    if metric == "cka":
+        if estimator is not None and estimator not in ESTIMATORS: raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+        opts["estimator"] = estimator or "biased"
     if metric in ("cosine", "mutual_knn"): opts["center"] = bool(center) if center is not None else False
     if metric == "mutual_knn":
         if k is not None and ks is not None: raise ValueError("pass either k (one neighbourhood size) or ks (several, averaged), not both")
@@ -181,7 +184,7 @@ def _batch_sizes(n_clips:int, batch_size:int) -> list[int]:
 def _score_specs(method:str, opts:dict, pool) -> dict[str, dict]:
     "The similarity specs behind a score method: one per k for kNN-BI."
     metric = SCORE_METRICS[method]
-    common = dict(metric=metric, pool=pool, **{n: v for n, v in opts.items() if n in ("center", "normalize")})
+    common = dict(metric=metric, pool=pool, **{n: v for n, v in opts.items() if n in ("center", "normalize", "estimator")})
     if metric != "mutual_knn": return {method: common}
     return {f"{method} k={kk}": dict(common, k=kk) for kk in opts["ks"]}
 
@@ -214,14 +217,14 @@ def _influence_scores(features, # [L, N, ...] tensor or an iterable of [L, b, ..
         out[method] = ({i: float(influence[i - 1]) for i in range(1, L)}, settings)
     return out, [L, sum(stream.sizes), *shape[2:]]
 
-def _block_influence(features, method:str, *, k=None, ks=None, center=None, normalize=None, pool:str="flatten",
+def _block_influence(features, method:str, *, k=None, ks=None, center=None, normalize=None, estimator=None, pool:str="flatten",
                      batch_size:int=128) -> tuple[dict[int, float], dict]:
     "BI scores {block: 1 - S(block-1, block)} of a score method, and the settings that produced them."
-    return _influence_scores(features, {method: _score_options(method, k, ks, center, normalize)}, batch_size, pool)[0][method]
+    return _influence_scores(features, {method: _score_options(method, k, ks, center, normalize, estimator)}, batch_size, pool)[0][method]
 
 def block_influence(features:Tensor|Iterable, # every block's output `[L, n, D]` (or `[L, n, T, d]`, pooled by `pool`), or an iterable of batches
                     method:str="bi", # "bi" (cosine), "knn_bi" (mutual k-NN) or "cka_bi" (linear CKA)
-                    **options, # k, ks, center, normalize, pool, batch_size: as for `prune_order`
+                    **options, # k, ks, center, normalize, estimator, pool, batch_size: as for `prune_order`
                    ) -> dict[int, float]: # block -> BI score, for blocks 1..L-1
     "Block Influence 1 − S(i−1, i) of every block i ≥ 1 from its output and its input (block i−1's output)."
     if method not in SCORE_METRICS: raise ValueError(f"method must be one of {tuple(SCORE_METRICS)}, got {method!r}")
@@ -306,7 +309,7 @@ def _n_blocks(features, model, n_blocks) -> int:
 def _lowest_first(scores:dict[int, float]) -> list[int]: return sorted(scores, key=lambda b: (scores[b], b))
 
 # %% ../nbs/05_pruning.ipynb #9c6a848f
-_ORDER_OPTIONS = ("k", "ks", "center", "normalize")
+_ORDER_OPTIONS = ("k", "ks", "center", "normalize", "estimator")
 
 def _stream_of(model, data, pool:str, batch_size:int, device):
     "Every block's output over `data`, streamed in similarity batches of `batch_size` clips (forwards of at most 32)."
@@ -352,7 +355,7 @@ def prune_orders(methods:Sequence[str], # method names: "forward", "backward", "
                  adaptive:bool=False, # every score method adaptive (as with its "_adaptive" name)
                  progress:bool=False, # progress bar over the steps of adaptive orders
                  device:str|torch.device|None=None, # where the model runs when it is streamed (None: CUDA if available)
-                 **options, # k, ks, center, normalize: to the methods that use them (see `prune_order`)
+                 **options, # k, ks, center, normalize, estimator: to the methods that use them (see `prune_order`)
                 ) -> dict[str, PruneOrder]: # method name -> order
     "Several prune orders; every static score method from one pass over the features (or one streamed pass of the model)."
     parsed = {m: _parse_method(m) for m in methods}
@@ -399,6 +402,7 @@ def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", "
                 ks:Sequence[int]|None=None, # knn_bi: average 1 - kNN over these k (the paper's code: PAPER_KNN_KS)
                 center:bool|None=None, # bi, knn_bi: centre each block's output over the batch (None: False, the paper's code)
                 normalize:bool|None=None, # knn_bi: rank neighbours by cosine (None: False, raw inner product as the paper's code)
+                estimator:str|None=None, # cka_bi: HSIC estimator, "biased" (None; the paper's CKA) or "unbiased"
                 pool:str="flatten", # frame-level features / streaming: "flatten" (the paper's code) or "mean" over time
                 batch_size:int=128, # clips per similarity batch (the paper: 128); scores are averaged over batches
                 adaptive:bool=False, # recompute the scores after every removal (needs model and data)
@@ -410,18 +414,18 @@ def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", "
     adaptive = adaptive or adaptive_name
     if base in SPAN_METHODS:
         if adaptive: raise ValueError(f"adaptive=True applies to score methods {tuple(SCORE_METRICS)}, not to the span order {base!r}")
-        if any(v is not None for v in (k, ks, center, normalize)): raise ValueError(f"k, ks, center and normalize do not apply to method {base!r}")
+        if any(v is not None for v in (k, ks, center, normalize, estimator)): raise ValueError(f"k, ks, center, normalize and estimator do not apply to method {base!r}")
         if features is not None and data is not None: raise ValueError("pass features or data to score on, not both (features are used as they are)")
     elif base not in SCORE_METRICS:
         if adaptive: raise ValueError(f"adaptive=True applies to score methods {tuple(SCORE_METRICS)}, not {base!r}")
-        if data is not None or any(v is not None for v in (k, ks, center, normalize)):
-            raise ValueError(f"method {base!r} is an order by position: data, k, ks, center and normalize do not apply")
+        if data is not None or any(v is not None for v in (k, ks, center, normalize, estimator)):
+            raise ValueError(f"method {base!r} is an order by position: data, k, ks, center, normalize and estimator do not apply")
     else:
-        _score_options(base, k, ks, center, normalize)   # fail early on options that do not apply
+        _score_options(base, k, ks, center, normalize, estimator)   # fail early on options that do not apply
         if adaptive and features is not None: raise ValueError("adaptive orders recompute the features after every removal: pass model and data, not features")
         if not adaptive and features is not None and data is not None:
             raise ValueError("pass features or data to score on, not both (features are used as they are)")
-    options = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize).items() if v is not None}
+    options = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize, estimator=estimator).items() if v is not None}
     return prune_orders([method], features, model=model, data=data, n_blocks=n_blocks, pool=pool, batch_size=batch_size,
                         adaptive=adaptive, progress=progress, device=device, **options)[method]
 
@@ -550,7 +554,7 @@ def _model_device(model) -> torch.device:
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device("cpu")
 
-_ORDER_OPTION_USERS = {"k": ("knn_bi",), "ks": ("knn_bi",), "normalize": ("knn_bi",), "center": ("bi", "knn_bi"),
+_ORDER_OPTION_USERS = {"k": ("knn_bi",), "ks": ("knn_bi",), "normalize": ("knn_bi",), "center": ("bi", "knn_bi"), "estimator": ("cka_bi",),
                        **{n: tuple(SCORE_METRICS) for n in ("pool", "adaptive", "progress")}, "batch_size": (*SCORE_METRICS, *SPAN_METHODS)}  # option -> methods using it
 def _resolve_orders(orders, model, features, score_data, order_options) -> dict[str, PruneOrder]:
     "Orders by label: PruneOrders as given, lists as 'custom', method names computed with `prune_orders` (one pass for all)."
