@@ -673,7 +673,8 @@ def export_onnx(student:MimickingNetwork, # the student to export (it is not mod
     if family_of(student.config) == "whisper":
         raise NotImplementedError("Whisper students compute their log-mel spectrogram with torch.stft, which the ONNX exporter "
                                   "does not take (complex values); export is supported for the CNN families")
-    model = copy.deepcopy(student).cpu().float().eval()
+    reference = copy.deepcopy(student).cpu().float().eval()     # what the graph must compute: the student, as it is
+    model = copy.deepcopy(reference)
     for layer in model.encoder.layers:       # traced as is, PyTorch's attention fixes the number of frames in the graph
         if layer.kind == "transformer": layer.net = _TraceableEncoderLayer(layer.net)
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -687,10 +688,10 @@ def export_onnx(student:MimickingNetwork, # the student to export (it is not mod
         import onnxruntime as ort
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         for clips in (example, 0.1 * torch.randn(1, int(0.75 * seconds * 16_000), generator=torch.Generator().manual_seed(1))):
-            with torch.no_grad(): expected = model(clips).numpy()
+            with torch.no_grad(): expected = reference(clips).numpy()
             got = session.run(["logits"], {"input_values": clips.numpy()})[0]
             if got.shape != expected.shape or not np.allclose(got, expected, atol=atol, rtol=0):
-                raise RuntimeError(f"{path}: onnxruntime's logits differ from PyTorch's by up to "
+                raise RuntimeError(f"{path}: onnxruntime's logits differ from the student's by up to "
                                    f"{np.abs(got - expected).max() if got.shape == expected.shape else got.shape} (atol={atol})")
     return path
 

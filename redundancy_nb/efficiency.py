@@ -26,7 +26,7 @@ from .paper_numbers import TEACHERS, NUM_LABELS
 # %% auto #0
 __all__ = ['NOT_RUN_AT_INFERENCE', 'NETWORK_STYLES', 'TABLE_COLUMNS', 'count_parameters', 'paper_networks', 'Timing',
            'inference_time', 'relative_inference_time', 'count_macs', 'macs_by_part', 'real_time_factor',
-           'describe_network', 'efficiency_table', 'efficiency_markdown', 'plot_efficiency']
+           'describe_network', 'efficiency_table', 'timing_note', 'efficiency_markdown', 'plot_efficiency']
 
 # %% ../nbs/07_efficiency.ipynb #d4267b20
 NOT_RUN_AT_INFERENCE = ("masked_spec_embed",)
@@ -63,9 +63,10 @@ class Timing:
     device: str # where it ran
     batch_size: int # clips per forward
     samples: int # samples per clip
+    threads: int|None = None # CPU threads torch used
     def __repr__(self):
         return (f"{1e3 * self.mean:.3f} ± {1e3 * self.sem:.3f} ms per clip (SEM over {len(self.times)} runs; "
-                f"batch {self.batch_size}, {self.samples} samples, {self.device})")
+                f"batch {self.batch_size}, {self.samples} samples, {self.device}, {self.threads} threads)")
 
 def _sem(values:np.ndarray) -> float:
     return float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
@@ -96,74 +97,99 @@ def _input_for(model:nn.Module, batch_size:int, samples:int, device:torch.device
     dtype = next((q.dtype for q in model.parameters() if q.is_floating_point()), torch.float32)
     return (0.1 * torch.randn(batch_size, samples, generator=torch.Generator().manual_seed(seed))).to(device=device, dtype=dtype)
 
-def _check_timing_args(n_runs, warmup, batch_size, seconds):
-    for name, v, low in (("n_runs", n_runs, 2), ("warmup", warmup, 0), ("batch_size", batch_size, 1)):
+def _timing_clips(clips, batch_size:int, samples:int, seed:int) -> tuple[Tensor, str]:
+    "The clips to time on, `[N, samples]` float32 on the CPU, and how to describe them: real clips, or one random batch."
+    if clips is None:
+        return 0.1 * torch.randn(batch_size, samples, generator=torch.Generator().manual_seed(seed)), f"one random batch (std 0.1, seed {seed})"
+    if isinstance(clips, (Tensor, np.ndarray)): x = torch.as_tensor(clips)
+    else:
+        try: x = torch.stack([torch.as_tensor(clips[i]["input_values"]).reshape(-1) for i in range(len(clips))])
+        except (TypeError, KeyError, RuntimeError) as e:
+            raise ValueError(f"clips must be a tensor [N, samples] or a dataset of equally long {{'input_values': ...}} clips: {e}") from None
+    if x.dim() != 2 or len(x) == 0: raise ValueError(f"clips must have shape [N, samples] with N >= 1, got {tuple(x.shape)}")
+    return x.float(), f"{len(x)} clips of {x.shape[1]} samples"
+
+def _check_timing_args(n_runs, warmup, batch_size, seconds, threads):
+    for name, v, low in (("n_runs", n_runs, 2), ("warmup", warmup, 0), ("batch_size", batch_size, 1), ("threads", threads, 1)):
+        if v is None and name in ("n_runs", "threads"): continue
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low: raise ValueError(f"{name} must be an integer ≥ {low}, got {v!r}")
     if not seconds > 0: raise ValueError(f"seconds must be positive, got {seconds!r}")
 
 @torch.inference_mode()
-def _time_models(models:dict[str, nn.Module], n_runs:int, warmup:int, batch_size:int, seconds:float, sample_rate:int,
-                 device, seed:int, progress:bool) -> tuple[dict[str, np.ndarray], torch.device]:
-    "Per-clip seconds of every model, `n_runs` each, measured round robin (the starting model rotates every repetition)."
-    _check_timing_args(n_runs, warmup, batch_size, seconds)
+def _time_models(models:dict[str, nn.Module], n_runs:int|None, warmup:int, batch_size:int, seconds:float, sample_rate:int,
+                 device, seed:int, progress:bool, clips=None, threads:int|None=None) -> tuple[dict[str, np.ndarray], torch.device, dict]:
+    "Per-clip seconds of every model, measured round robin (the starting model rotates every repetition), and the protocol used."
+    _check_timing_args(n_runs, warmup, batch_size, seconds, threads)
     if not models: raise ValueError("models is empty: nothing to time")
     device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    samples = int(round(seconds * sample_rate))
-    names, clock = list(models), _clock(device)
+    x, described = _timing_clips(clips, batch_size, int(round(seconds * sample_rate)), seed)
+    if n_runs is None:
+        if clips is None: raise ValueError("n_runs=None times every clip once: pass clips (e.g. the test set)")
+        n_runs = max(2, math.ceil(len(x) / batch_size))
+    batch = lambda r: x[(r * batch_size + torch.arange(batch_size)) % len(x)]
+    names, clock, before = list(models), _clock(device), torch.get_num_threads()
     modes = {n: [(m, m.training) for m in models[n].modules()] for n in names}
-    inputs = {}
+    dtypes = {n: next((q.dtype for q in models[n].parameters() if q.is_floating_point()), torch.float32) for n in names}
     try:
+        if threads is not None: torch.set_num_threads(threads)
         for n in names:
             models[n].to(device).eval()
-            inputs[n] = _input_for(models[n], batch_size, samples, device, seed)
-            for _ in range(warmup): forward_waveforms(models[n], inputs[n])
+            for r in range(warmup): forward_waveforms(models[n], batch(r).to(device=device, dtype=dtypes[n]))
         times = {n: [] for n in names}
         for r in tqdm(range(n_runs), desc="timing", unit="round", disable=not progress, leave=False):
             for n in names[r % len(names):] + names[:r % len(names)]:
-                times[n].append(clock(lambda: forward_waveforms(models[n], inputs[n])) / batch_size)
+                xr = batch(r).to(device=device, dtype=dtypes[n])
+                times[n].append(clock(lambda: forward_waveforms(models[n], xr)) / batch_size)
+        protocol = dict(n_runs=n_runs, warmup=warmup, batch_size=batch_size, clips=described, samples=x.shape[1],
+                        threads=torch.get_num_threads(), device=str(device))
     finally:
+        torch.set_num_threads(before)
         for n in names:
             for m, mode in modes[n]: m.training = mode
-    return {n: np.asarray(t) for n, t in times.items()}, device
+    return {n: np.asarray(t) for n, t in times.items()}, device, protocol
 
 def inference_time(model:nn.Module, # maps waveforms [batch, samples] to logits
-                   n_runs:int=30, # timed forwards
-                   warmup:int=5, # untimed forwards first
+                   n_runs:int|None=30, # timed forwards (None: one per batch of `clips`, every clip once)
+                   warmup:int=5, # untimed forwards first (the paper: 300)
                    batch_size:int=1, # clips per forward (the paper: 1)
-                   seconds:float=1.0, # clip length (the paper: 1 s)
+                   seconds:float=1.0, # length of the random clip when `clips` is None (the paper: 1 s)
                    sample_rate:int=16_000, # samples per second
                    device:str|torch.device|None=None, # None: CUDA if available, else CPU
-                   seed:int=0, # seed of the random clips
+                   seed:int=0, # seed of the random clip
+                   clips=None, # real clips to time on, [N, samples] or a dataset (the paper: every test clip); None: one random clip
+                   threads:int|None=None, # CPU threads torch uses while timing (None: as set now); recorded either way
                   ) -> Timing:
     "Per-clip latency of `model` after a warm-up: mean ± SEM over `n_runs` forwards (CUDA events on GPU, perf_counter on CPU)."
-    times, device = _time_models({"model": model}, n_runs, warmup, batch_size, seconds, sample_rate, device, seed, False)
+    times, device, protocol = _time_models({"model": model}, n_runs, warmup, batch_size, seconds, sample_rate, device, seed, False, clips, threads)
     t = times["model"]
-    return Timing(float(t.mean()), _sem(t), t, str(device), batch_size, int(round(seconds * sample_rate)))
+    return Timing(float(t.mean()), _sem(t), t, str(device), batch_size, protocol["samples"], protocol["threads"])
 
 # %% ../nbs/07_efficiency.ipynb #5574da50
 def relative_inference_time(models:dict[str, nn.Module], # name -> model (waveforms → logits)
                             reference:str|None=None, # the name whose time is 1 (None: the first model)
-                            n_runs:int=30, # repetitions (each times every model once)
-                            warmup:int=5, # untimed forwards per model first
+                            n_runs:int|None=30, # repetitions, each timing every model once (None: one per batch of `clips`)
+                            warmup:int=5, # untimed forwards per model first (the paper: 300)
                             batch_size:int=1, # clips per forward (the paper: 1)
-                            seconds:float=1.0, # clip length (the paper: 1 s)
+                            seconds:float=1.0, # length of the random clip when `clips` is None (the paper: 1 s)
                             sample_rate:int=16_000, # samples per second
                             device:str|torch.device|None=None, # None: CUDA if available, else CPU
-                            seed:int=0, # seed of the random clips
+                            seed:int=0, # seed of the random clip
                             progress:bool=False, # progress bar over repetitions
-                           ) -> pd.DataFrame: # per model: time_ms, time_sem_ms, relative_time, relative_time_sem, n_runs
+                            clips=None, # real clips, [N, samples] or a dataset (the paper: every test clip); None: one random clip
+                            threads:int|None=None, # CPU threads torch uses while timing (None: as set now); recorded either way
+                           ) -> pd.DataFrame: # per model: time_ms, time_sem_ms, relative_time, relative_time_sem, n_runs, threads
     "Per-clip latency of each model and its ratio to the reference's, measured interleaved in one process."
     if not models: raise ValueError("models is empty: nothing to time")
     if reference is None: reference = next(iter(models))
     if reference not in models: raise ValueError(f"reference {reference!r} is not among the models {list(models)}")
-    times, device = _time_models(models, n_runs, warmup, batch_size, seconds, sample_rate, device, seed, progress)
+    times, device, protocol = _time_models(models, n_runs, warmup, batch_size, seconds, sample_rate, device, seed, progress, clips, threads)
     rows = {}
     for name, t in times.items():
         ratio = t / times[reference]
         rows[name] = dict(time_ms=1e3 * t.mean(), time_sem_ms=1e3 * _sem(t), relative_time=ratio.mean(),
-                          relative_time_sem=_sem(ratio), n_runs=len(t))
+                          relative_time_sem=_sem(ratio), n_runs=len(t), threads=protocol["threads"])
     frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.attrs.update(reference=reference, device=str(device), batch_size=batch_size, seconds=seconds, warmup=warmup)
+    frame.attrs.update(reference=reference, seconds=protocol["samples"] / sample_rate, **protocol)
     return frame
 
 # %% ../nbs/07_efficiency.ipynb #e614caa2
@@ -227,7 +253,7 @@ def real_time_factor(seconds_per_clip:float|np.ndarray, # processing time per cl
 # %% ../nbs/07_efficiency.ipynb #23ec327e
 NETWORK_STYLES = {"original": "*", "pruned": "s", "mimicker": "o", "non_mimicker": "X", "head_only": "D"}
 TABLE_COLUMNS = ["type", "kind", "N", "z", "parameters", "inference_parameters", "relative_parameters", "macs_per_second", "relative_macs", "time_ms", "time_sem_ms",
-                 "relative_time", "relative_time_sem", "rtf", "rtf_sem", "accuracy", "accuracy_sem", "relative_accuracy"]
+                 "relative_time", "relative_time_sem", "rtf", "rtf_sem", "accuracy", "accuracy_sem", "relative_accuracy", "threads"]
 
 def describe_network(model:nn.Module, # a student, or a (possibly pruned) HF model
                     ) -> dict: # type, kind, N, z
@@ -256,12 +282,14 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
                      reference:str="teacher", # the name everything is normalised by
                      info:dict[str, dict]|None=None, # name -> overrides of type / kind / N / z
                      timings:pd.DataFrame|None=None, # a `relative_inference_time` result to use instead of timing here
-                     n_runs:int=30, # timing repetitions
-                     warmup:int=5, # untimed forwards per model
+                     n_runs:int|None=30, # timing repetitions (None: every clip of `clips` once)
+                     warmup:int=5, # untimed forwards per model (the paper: 300)
                      batch_size:int=1, # clips per forward
                      seconds:float=1.0, # clip length
                      device:str|torch.device|None=None, # None: CUDA if available, else CPU
                      progress:bool=False, # progress bar over timing repetitions
+                     clips=None, # real clips to time on (the paper: every test clip); None: one random clip of `seconds`
+                     threads:int|None=None, # CPU threads while timing (None: as set now); recorded in the table either way
                     ) -> pd.DataFrame: # one row per network, `TABLE_COLUMNS`
     "The paper's appendix table: per network its type, kind, N, z, parameters, MACs per second of audio, normalised time, RTF and accuracy ± SEM."
     if reference not in networks: raise ValueError(f"reference {reference!r} is not among the networks {list(networks)}")
@@ -275,7 +303,8 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
                        accuracy=accuracy, accuracy_sem=sem)
     models = {n: m for n, (m, _) in pairs.items()}
     if timings is None:
-        timings = relative_inference_time(models, reference, n_runs, warmup, batch_size, seconds, device=device, progress=progress)
+        timings = relative_inference_time(models, reference, n_runs, warmup, batch_size, seconds, device=device, progress=progress,
+                                          clips=clips, threads=threads)
     elif missing := sorted(set(models) - set(timings.index)): raise ValueError(f"timings has no rows for {missing}")
     elif timings.attrs.get("reference", reference) != reference:
         raise ValueError(f"timings are relative to {timings.attrs['reference']!r}, not to the reference {reference!r}")
@@ -283,12 +312,21 @@ def efficiency_table(networks:dict, # name -> DistilledNetwork, or (model, Evalu
     table["relative_parameters"] = table["parameters"] / table.loc[reference, "parameters"]
     table["relative_macs"] = table["macs_per_second"] / table.loc[reference, "macs_per_second"]
     table = table.join(timings[["time_ms", "time_sem_ms", "relative_time", "relative_time_sem"]])
+    table["threads"] = timings["threads"] if "threads" in timings else timings.attrs.get("threads")
     clip = timings.attrs.get("seconds", seconds)      # RTF: processing time per second of the timed clips
     table["rtf"], table["rtf_sem"] = real_time_factor(table["time_ms"].to_numpy() / 1e3, clip), real_time_factor(table["time_sem_ms"].to_numpy() / 1e3, clip)
     table["relative_accuracy"] = table["accuracy"] / table.loc[reference, "accuracy"]
     table.index.name = "network"
     table.attrs.update(reference=reference, **{k: v for k, v in timings.attrs.items() if k != "reference"})
-    return table[TABLE_COLUMNS].astype({"N": "Int64", "z": "Int64", "parameters": "int64", "inference_parameters": "int64"})
+    return table[TABLE_COLUMNS].astype({"N": "Int64", "z": "Int64", "parameters": "int64", "inference_parameters": "int64", "threads": "Int64"})
+
+def timing_note(table:pd.DataFrame, # from `efficiency_table` (or `relative_inference_time`)
+               ) -> str:
+    "How the times of `table` were measured, in one sentence: device, threads, runs, warm-ups, clips, batch size."
+    a = table.attrs
+    threads = a.get("threads", table["threads"].iloc[0] if "threads" in table else None)
+    return (f"Timed on {a.get('device', '?')} with {threads} CPU thread{'s' if threads != 1 else ''}: {a.get('n_runs', '?')} interleaved runs "
+            f"after {a.get('warmup', '?')} warm-up forwards per network, on {a.get('clips', 'one random clip')}, batch size {a.get('batch_size', 1)}.")
 
 def efficiency_markdown(table:pd.DataFrame, # from `efficiency_table`
                         digits:int=3, # decimals of accuracies and times

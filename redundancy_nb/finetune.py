@@ -14,13 +14,14 @@ import torch
 from torch import nn, Tensor
 from filelock import FileLock
 from tqdm.auto import tqdm
-from transformers import PretrainedConfig, PreTrainedModel, Trainer, TrainingArguments
+from transformers import AutoConfig, PretrainedConfig, PreTrainedModel, Trainer, TrainingArguments
 from transformers.trainer_callback import PrinterCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from .data import SpeechCommands, collate_audio, audio_loader, make_synthetic_speech_commands, dataset_fingerprint
 from .models import FAMILIES, family_of, load_model, tiny_config, project_features, classify_from_projection
 from .models import WhisperLogMel, base_model, _canonical_kwargs
+from .models import normalize_waveforms, waveform_normalization, checkpoint_normalization, save_model, feature_extractor_for
 
 # %% auto #0
 __all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'DEMO_THREADS', 'accuracy_sem', 'Evaluation', 'predict_logits',
@@ -116,16 +117,24 @@ def _model_source(model_name_or_path) -> str|dict:
     raise TypeError(f"model_name_or_path must be a hub id, a local folder or a PretrainedConfig (train from scratch), "
                     f"got {type(model_name_or_path).__name__}")
 
-def _build_model(source, labels:list[str], seed:int) -> PreTrainedModel:
+def _build_model(source, labels:list[str], seed:int, layerdrop:float|None=0.0, normalize:bool|None=None) -> PreTrainedModel:
     "A classification model for `labels`: pretrained weights from a hub id/folder, or random ones from a config."
     id2label = dict(enumerate(labels))
+    drop = {} if layerdrop is None else {"layerdrop": layerdrop}        # None: the checkpoint's own LayerDrop
     if isinstance(source, PretrainedConfig):
         config = source.__class__.from_dict({**source.to_dict(), "num_labels": len(labels), "id2label": id2label,
-                                             "label2id": {l: i for i, l in id2label.items()},
-                                             **_canonical_kwargs(family_of(source), {"layerdrop": 0.0})})
+                                             "label2id": {l: i for i, l in id2label.items()}, **_canonical_kwargs(family_of(source), drop)})
         torch.manual_seed(seed)
-        return FAMILIES[family_of(config)].classification(config)
-    return load_model(source, num_labels=len(labels), id2label=id2label, layerdrop=0.0)
+        model = FAMILIES[family_of(config)].classification(config)
+        if family_of(model) != "whisper": model.config.do_normalize = bool(normalize)
+        return model
+    return load_model(source, num_labels=len(labels), id2label=id2label, normalize=normalize, **drop)
+
+def _normalization(source, normalize:bool|None) -> bool:
+    "The waveform normalisation `finetune` trains with: `normalize`, else the checkpoint's feature extractor (a config: its `do_normalize`, else off)."
+    if normalize is not None: return bool(normalize)
+    if isinstance(source, PretrainedConfig): return bool(getattr(source, "do_normalize", False))
+    return checkpoint_normalization(source)
 
 def _finetune_data(data_root, words) -> tuple:
     "Training and validation datasets of `finetune`, and how its settings name them."
@@ -161,6 +170,13 @@ def freeze_front_end(model:nn.Module, # a classification model of a supported fa
     encoder = base_model(model).encoder                     # Whisper's position table is frozen already
     encoder.conv1.requires_grad_(False); encoder.conv2.requires_grad_(False)
 
+class _NormalizingCollate:
+    "`collate_audio`, then every clip normalised to zero mean and unit variance (a `do_normalize` feature extractor)."
+    def __call__(self, items) -> dict:
+        batch = collate_audio(items)
+        batch["input_values"] = normalize_waveforms(batch["input_values"], batch.get("attention_mask"))
+        return batch
+
 class _WhisperCollate:
     "`collate_audio`, then Whisper's log-mel features in place of the waveforms (Whisper takes no attention mask)."
     def __init__(self, config): self.log_mel = WhisperLogMel(config.num_mel_bins, 2 * config.max_source_positions)
@@ -172,8 +188,9 @@ class _WhisperCollate:
 
 def training_collator(model:nn.Module, # the model the Trainer trains
                      ):
-    "The Trainer's collate function: `collate_audio`, with Whisper's log-mel features for a Whisper model."
-    return _WhisperCollate(model.config) if family_of(model) == "whisper" else collate_audio
+    "The Trainer's collate function: `collate_audio`, normalised waveforms when the model takes them, Whisper's log-mel for Whisper."
+    if family_of(model) == "whisper": return _WhisperCollate(model.config)
+    return _NormalizingCollate() if waveform_normalization(model) else collate_audio
 
 # %% ../nbs/03_finetune.ipynb #5070652a
 def _remove_stale_run(out_dir:Path, stale:bool):
@@ -201,20 +218,30 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
              progress:bool=True, # show the Trainer's progress bar
              callbacks:list|None=None, # `transformers.TrainerCallback`s (not part of the settings)
              replace_stale:bool=False, # `out_dir` holds a run with other settings: delete it and train afresh (True) or raise
+             normalize:bool|None=None, # waveform normalisation (None: the checkpoint's feature extractor, `do_normalize`; a config: off)
+             layerdrop:float|None=0.0, # LayerDrop while training (0: off; None: the checkpoint's or config's own value)
              **training_args, # more `transformers.TrainingArguments` (e.g. `gradient_accumulation_steps`)
             ) -> Path: # the `best/` checkpoint folder
     "Fine-tune an encoder + classification head for keyword spotting with the HF Trainer; resumable, keeps the best by validation accuracy."
     source = _model_source(model_name_or_path)
     if precision not in (None, "bf16", "fp16"): raise ValueError(f"precision must be None, 'bf16' or 'fp16', got {precision!r}")
     if max_steps < 1 or eval_steps < 1 or batch_size < 1: raise ValueError("max_steps, eval_steps and batch_size must be positive")
+    if layerdrop is not None and not 0 <= layerdrop < 1: raise ValueError(f"layerdrop must be in [0, 1) or None (the checkpoint's), got {layerdrop!r}")
     train, valid, data = _finetune_data(data_root, words)
     out_dir = Path(out_dir); best = out_dir/"best"
+    do_normalize = _normalization(model_name_or_path, normalize)
     settings = dict(model=source, **data, labels=list(train.labels), lr=lr, max_steps=max_steps,
                     batch_size=batch_size, warmup=warmup, eval_steps=eval_steps, freeze_feature_encoder=freeze_feature_encoder,
                     precision=precision, seed=seed, training_args=training_args)
+    if do_normalize: settings["do_normalize"] = True      # off and 0.0 stay out of the settings: the digests of earlier runs hold
+    if layerdrop != 0.0: settings["layerdrop"] = layerdrop
     digest = _settings_digest(settings)
     record = out_dir/"finetune.json"
-    if record.is_file() and json.loads(record.read_text()).get("digest") == digest and (best/"config.json").is_file(): return best
+    if record.is_file() and json.loads(record.read_text()).get("digest") == digest and (best/"config.json").is_file():
+        config = AutoConfig.from_pretrained(best)
+        if not (best/"preprocessor_config.json").is_file() and family_of(config) != "whisper":   # a run from before the switch
+            config.do_normalize = do_normalize; feature_extractor_for(config).save_pretrained(best)
+        return best
     out_dir.mkdir(parents=True, exist_ok=True)
     started = out_dir/"settings.json"
     stale = started.is_file() and json.loads(started.read_text()).get("digest") != digest and (out_dir/"checkpoints").is_dir()
@@ -234,7 +261,7 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
     if args.process_index == 0:                    # one writer, atomically: the other processes may be reading it
         tmp = started.with_name(f".settings.json.{os.getpid()}")
         tmp.write_text(json.dumps(dict(digest=digest, settings=settings), indent=1, default=str)); os.replace(tmp, started)
-    model = _build_model(model_name_or_path, list(train.labels), seed)
+    model = _build_model(model_name_or_path, list(train.labels), seed, layerdrop, do_normalize)
     if freeze_feature_encoder: freeze_front_end(model)
     trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=valid, data_collator=training_collator(model),
                       compute_metrics=_accuracy_metric, callbacks=callbacks)
@@ -245,6 +272,7 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
         tmp = out_dir/"best.partial"
         shutil.rmtree(tmp, ignore_errors=True)
         trainer.save_model(str(tmp))
+        if family_of(model) != "whisper": feature_extractor_for(trainer.model).save_pretrained(tmp)   # do_normalize, for `load_model`
         shutil.rmtree(best, ignore_errors=True); os.replace(tmp, best)
         state = trainer.state
         record.write_text(json.dumps(dict(digest=digest, settings=settings, best_checkpoint=state.best_model_checkpoint,

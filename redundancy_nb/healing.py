@@ -26,7 +26,7 @@ from typing import Sequence
 from .data import collate_audio, dataset_fingerprint
 from .models import base_model, encoder_layers, load_model, project_features, classify_from_projection, model_fingerprint
 from .finetune import Evaluation, evaluate, _finetune_data, _settings_digest, _accuracy_metric
-from .pruning import prune_blocks, removable_share, _original_indices
+from .pruning import PruneOrder, prune_blocks, removable_share, _original_indices
 from .distill import DistillFeatures, evaluate_features, predict_features, _front_end as _front_end_modules
 
 # %% auto #0
@@ -295,7 +295,7 @@ def _heal_record(folder:Path) -> dict:
 
 # %% ../nbs/06a_healing.ipynb #5a6d5e76
 def healing_curve(teacher:nn.Module, # the unpruned teacher, with its head
-                  order:Sequence[int], # prune order (block indices, first removed first), e.g. a `PruneOrder`
+                  order:Sequence[int]|PruneOrder, # prune order: block indices (first removed first), or a `PruneOrder` (span orders too)
                   data, # training and validation data for `heal` (clips or `DistillFeatures`)
                   test, # test clips (a dataset) or their `DistillFeatures`
                   out_dir:str|os.PathLike, # one run folder per mode and amount: <mode>-<n>
@@ -304,23 +304,24 @@ def healing_curve(teacher:nn.Module, # the unpruned teacher, with its head
                   progress:bool=True, # progress bar over the runs
                   **heal_kwargs, # steps, lr, batch_size, temperature, hidden_weight, ... (see `heal`)
                  ) -> pd.DataFrame: # one row per amount and mode ("pruned", "ce", "kd"): accuracy, sem, steps, seconds
-    "Test accuracy with the first n blocks of `order` removed: pruned without retraining, and healed by each mode."
+    "Test accuracy with the first n blocks of `order` (or its span of n) removed: pruned without retraining, and healed by each mode."
+    order = order if isinstance(order, PruneOrder) else PruneOrder(order, "custom")
     removed = list(range(1, len(order) + 1)) if removed is None else sorted({int(n) for n in removed})
     if bad := [n for n in removed if not 1 <= n <= len(order)]: raise ValueError(f"removed must be amounts in 1..{len(order)} (the order's length), got {bad}")
     if bad := [m for m in modes if m not in HEAL_MODES]: raise ValueError(f"modes must be among {HEAL_MODES}, got {bad}")
     rows = []
     for n in range(len(order) + 1):
-        ev = _evaluate_on(prune_blocks(teacher, order[:n]) if n else teacher, test)
-        rows.append(dict(n_removed=n, removed=sorted(order[:n]), mode="pruned", accuracy=ev.accuracy, sem=ev.sem))
+        ev = _evaluate_on(prune_blocks(teacher, order.removed(n)) if n else teacher, test)
+        rows.append(dict(n_removed=n, removed=order.removed(n), mode="pruned", accuracy=ev.accuracy, sem=ev.sem))
     bar = tqdm(total=len(removed) * len(modes), desc="healing", unit="run", disable=not progress)
     for n in removed:
-        pruned = prune_blocks(teacher, order[:n])
+        pruned = prune_blocks(teacher, order.removed(n))
         for mode in modes:
             folder = Path(out_dir)/f"{mode}-{n}"
             bar.set_postfix_str(folder.name)
             healed = heal(pruned, data, folder, mode=mode, teacher=teacher if mode == "kd" else None, progress=False, **heal_kwargs)
             ev = _evaluate_on(healed, test)
-            rows.append(dict(n_removed=n, removed=sorted(order[:n]), mode=mode, accuracy=ev.accuracy, sem=ev.sem, **_heal_record(folder)))
+            rows.append(dict(n_removed=n, removed=order.removed(n), mode=mode, accuracy=ev.accuracy, sem=ev.sem, **_heal_record(folder)))
             bar.update()
     bar.close()
     table = pd.DataFrame(rows)

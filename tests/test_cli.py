@@ -51,3 +51,26 @@ def test_synth_prints_summary(tmp_path):
     r = cli("synth", "--out", tmp_path/"sc", "--words", "yes,no", "--speakers", "10")
     assert r.returncode == 0, r.stderr
     assert "training" in r.stdout and "testing" in r.stdout and (tmp_path/"sc"/"validation_list.txt").is_file()
+
+def test_set_changes_settings_end_to_end(tmp_path):
+    "`--set` reaches every stage: similarity definitions, CKA-BI estimator, waveform normalisation, the timing protocol."
+    r = cli("run", "--preset", "smoke", "--out", tmp_path/"run", "--stages", "data,teacher,similarity,pruning,efficiency,report", "--quiet",
+            "--set", "similarity.center=false", "--set", "similarity.normalize=false", "--set", "pruning.orders=[forward,cka_bi]",
+            "--set", "pruning.cka_estimator=unbiased", "--set", "models.0.normalize=true", "--set", "efficiency.clips=testing",
+            "--set", "efficiency.n_runs=null", "--set", "efficiency.warmup=2", "--set", "efficiency.threads=1")
+    assert r.returncode == 0, r.stderr
+    run = tmp_path/"run"
+    knn = json.loads((run/"tiny"/"similarity"/"mutual_knn.json").read_text())["settings"]
+    assert (knn["center"], knn["normalize"]) == (False, False)
+    assert json.loads((run/"tiny"/"pruning"/"orders.json").read_text())["cka_bi"]["settings"]["estimator"] == "unbiased"
+    assert json.loads((run/"tiny"/"teacher"/"best"/"preprocessor_config.json").read_text())["do_normalize"] is True
+    stages = json.loads((run/"results.json").read_text())["stages"]
+    assert stages["teacher/tiny"]["do_normalize"] is True
+    timing = stages["efficiency/tiny"]["timing"]
+    n_test = stages["data"]["summary"]["testing"]["clips"]
+    assert (timing["threads"], timing["warmup"], timing["n_runs"]) == (1, 2, n_test), timing
+    assert (run/"tables"/"efficiency_tiny.md").read_text().startswith("Timed on cpu with 1 CPU thread:")
+
+def test_bad_set_is_one_line_and_exit_2(tmp_path):
+    r = cli("run", "--preset", "smoke", "--out", tmp_path/"run", "--set", "pruning.cka=1")
+    assert r.returncode == 2 and "pruning has no key 'cka'" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -1,5 +1,5 @@
 """Repository checks that `make test` runs first, on a temporary copy (the working tree is not touched):
-the package equals what `nbdev_export` writes from nbs/, notebooks are `nbdev_clean`, README.md is current, and
+the package equals what `nbdev_export` writes from nbs/, notebooks are `nbdev_clean`, README.md and its gallery of figures (gallery/*.png) are current, Markdown states no result by hand, and
 notebooks keep imports in cells of their own (`tools/lint_nbs.py`, so the docs build can run them)."""
 import filecmp, shutil, subprocess, sys, tempfile
 from pathlib import Path
@@ -30,6 +30,6 @@ def main():
         r = subprocess.run([sys.executable, ROOT/'tools'/tool[0], *tool[1:]], capture_output=True, text=True)
         if r.returncode: problems.append(r.stderr.strip() or r.stdout.strip())
     if problems: sys.exit('\n'.join(['repository check failed:'] + problems))
-    print('repository check: package in sync, notebooks clean and docs-buildable, README current')
+    print('repository check: package in sync, notebooks clean and docs-buildable, no result typed into Markdown, README and gallery current')
 
 if __name__ == '__main__': main()

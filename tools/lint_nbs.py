@@ -1,7 +1,8 @@
-"""Keep notebooks buildable as docs: nbdev's doc processors execute every cell that contains an import (anywhere
+"""Two checks of the notebooks. (1) Keep them buildable as docs: nbdev's doc processors execute every cell that contains an import (anywhere
 in it), alone and out of order, to render `show_doc`. A cell that mixes imports with code that needs earlier,
 non-executed cells breaks the docs build (`nbdev_proc_nbs`, `nbdev_docs`). The rule, from nbdev's FAQ: imports
-go in cells of their own. `--fix` moves the top-level imports of a mixed cell into a new cell just before it.
+go in cells of their own. `--fix` moves the top-level imports of a mixed cell into a new cell just before it. (2) Markdown does not state
+results by hand: numbers and findings of a run are rendered by code or asserted (see `prose_problems`).
 
     python tools/lint_nbs.py [--fix] [notebooks...]
 """
@@ -57,6 +58,78 @@ def fix(nb):
         nb.cells.insert(i, nbformat.v4.new_code_cell("\n".join(keep + head)))
     return left
 
+# ---- Prose that states results ----------------------------------------------------------------------------------
+# Markdown is typed by hand, so it must not state what a run measured: such numbers and findings are rendered by
+# code (IPython.display.Markdown built from the results) or stand next to an assertion. The check flags, in Markdown
+# cells, the shapes that results take: percentages, fractions like 0.42, durations, speed-ups (5.5×), "5 of 12", and
+# sentences that say what a run found ("on the demo teacher ... beats ..."). Allowed without a marker: numbers in a
+# clause that cites the paper (the paper's own), values of settings (`k = 8`, code spans, maths, link targets) and the
+# protocol's fixed shares (95 %, 2.5/97.5 %, 50 %). A cell can vouch for its numbers with an HTML comment (invisible
+# on the page): `<!-- benchmark: benchmarks/bench_x.py -->` (printed by that script, which must exist),
+# `<!-- asserted -->` (one of the next two code cells asserts them: it must contain `assert` or `test_`), or
+# `<!-- allow: 7 s; 0.1–1 s -->` (exactly these tokens).
+import re
+
+_RANGE = r"\d+(?:\.\d+)?(?:\s?[–-]\s?\d+(?:\.\d+)?)?"
+NUMBER_PATTERNS = {
+    "percentage": re.compile(rf"(?<![\w.]){_RANGE}\s?%"),
+    "fraction": re.compile(r"(?<![\w.=/])0\.\d{2,}(?![\w.])"),
+    "duration": re.compile(rf"(?<![\w.]){_RANGE}\s?(?:ms|s|min|minutes?|seconds?|hours?)(?![\w])"),
+    "ratio": re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?×(?!\s?\d)"),
+    "count": re.compile(r"(?<![\w.])\d+ of (?:the |its |all )?\d[\d,]*(?![\w.])"),
+    "share in words": re.compile(r"\b(?:about|roughly|nearly|almost|over|under|some) (?:a|one|two) (?:third|quarter|fifth|half)s?\b", re.I),
+}
+SETTING_TOKENS = {"95%", "≥95%", "2.5%", "97.5%", "2.5/97.5%", "50%", "100%", "1s", "1second"}
+CITES_PAPER = re.compile(r"\b(paper|paper's|authors?|arXiv|Dorszewski|appendix|Tables? [1-4]|Fig\. ?[23][abc]?)\b", re.I)
+RUN_WORDS = re.compile(r"\b(this run|the run's|the run shown|demo (?:teacher|run|shows)|on the demo|in this run|this (?:tiny )?teacher)\b", re.I)
+FINDING_WORDS = re.compile(r"\b(beats?|outperforms?|noticeably|coincide|identical orders?|same order|no separate|as in the paper|"
+                           r"much (?:more|less|cheaper|faster|slower)|collapses?|keeps? well under|the paper's picture)\b", re.I)
+_MARKER = re.compile(r"<!--\s*(benchmark|asserted|allow)\s*:?\s*(.*?)\s*-->", re.S)
+
+def _strip(text):
+    "Markdown without what holds settings or code: code blocks and spans, maths, link targets, HTML comments."
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+    text = re.sub(r"\$\$.*?\$\$|\$[^$\n]*\$", " ", text, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", " ", text)
+    return re.sub(r"\]\([^)]*\)", "]", text)
+
+def _clauses(text):
+    "Sentences and clauses (split at . ; : and at list items and table rows)."
+    text = re.sub(r"\n\s*(?=[-*|#]|\d+\.\s)", "\n\n", text)
+    return [c for c in re.split(r"(?<=[.;:!?])\s+|\n\s*\n", text) if c.strip()]
+
+def _asserted_after(cells, i):
+    code = [c for c in cells[i + 1:] if c.cell_type == "code"][:2]
+    return any(re.search(r"\bassert\b|\btest_\w+\(", c.source) for c in code)
+
+def prose_problems(nb, root=ROOT):
+    "(cell index, what, the clause) for every Markdown statement of a result that no code produced or asserts."
+    out = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "markdown": continue
+        markers = {k: v for k, v in _MARKER.findall(c.source)}
+        if "benchmark" in markers:
+            if not (root/markers["benchmark"].strip()).is_file(): out.append((i, "benchmark marker", f"{markers['benchmark']!r} does not exist"))
+            continue
+        if "asserted" in markers:
+            if not _asserted_after(nb.cells, i): out.append((i, "asserted marker", "none of the next two code cells asserts anything"))
+            continue
+        allowed = {t.replace(" ", "") for t in re.sub(r"\([^)]*\)", "", markers.get("allow", "")).split(";") if t.strip()}   # "(why)" is a note
+        text = _strip(c.source)
+        for para in re.split(r"\n\s*\n", text):
+            if RUN_WORDS.search(para) and (m := FINDING_WORDS.search(para)):
+                out.append((i, "finding", f"{m.group(0)!r} in: {' '.join(para.split())[:160]}"))
+        for clause in _clauses(text):
+            if CITES_PAPER.search(clause): continue
+            for kind, pattern in NUMBER_PATTERNS.items():
+                for m in pattern.finditer(clause):
+                    token = m.group(0).replace(" ", "").replace("\u202f", "")
+                    if token in SETTING_TOKENS or token in allowed: continue
+                    if kind == "percentage" and clause[:m.start()].rstrip().endswith(("≥", ">=", "at least")) and token == "95%": continue
+                    out.append((i, kind, f"{m.group(0)!r} in: {' '.join(clause.split())[:160]}"))
+    return out
+
 def main():
     a = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     a.add_argument("--fix", action="store_true")
@@ -74,6 +147,10 @@ def main():
     for p, cells in bad.items():
         print(f"{p}: cells {cells} mix imports with other code (nbdev executes them for the docs); "
               f"put the imports in a cell of their own")
-    sys.exit(1 if bad else 0)
+    prose = {p: found for p in paths if (found := prose_problems(nbformat.read(p, as_version=4)))}
+    for p, found in prose.items():
+        for i, kind, detail in found:
+            print(f"{p}: cell {i}: {kind} stated by hand (render it from the results, or mark it; see tools/lint_nbs.py): {detail}")
+    sys.exit(1 if bad or prose else 0)
 
 if __name__ == "__main__": main()

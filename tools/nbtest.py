@@ -43,8 +43,11 @@ def main(argv=None):
     names = {f: str(f.relative_to(nbs)) if f.is_relative_to(nbs) else f.name for f in files}
     failed, t0 = [], time.time()
     os.chdir(nbs)
+    # the workers are forked and reused: a notebook's IPython shell replaces sys.modules["__main__"] in its worker, so the
+    # task function is sent by its module's name (`nbtest._run`), never as `__main__._run`
+    from nbtest import _run as run_one
     with ProcessPoolExecutor(max_workers=max(1, a.n_workers), mp_context=get_context("fork")) as pool:
-        futures = [pool.submit(_run, str(f), skip, force, str(cfg.config_path)) for f in order(files, names)]
+        futures = [pool.submit(run_one, str(f), skip, force, str(cfg.config_path)) for f in order(files, names)]
         for fut in as_completed(futures):
             fn, ok, wall, cpu, load = fut.result()
             name = names[Path(fn)]
