@@ -220,7 +220,7 @@ def test_distillation_explorer(page, run_folder):
     filtered = changed(b, cell, first, "keeping the mimickers only")
     want = [n for n in table.index if table.loc[n, "type"] == "mimicker"]
     rows = wait(b, AREA + "const t = area.querySelector('.widget-html-content table'); const r = t ? Array.from(t.querySelectorAll('tbody th'))"
-                ".map(th => th.textContent.trim()) : []; return JSON.stringify(r) === arguments[1] ? r : null", cell, json.dumps(want),
+                ".map(th => th.textContent.trim()) : []; return JSON.stringify(r) === JSON.stringify(arguments[1]) ? r : null", cell, want,
                 timeout=60, what=f"the table to list the mimickers {want}")
     assert [o.text for o in pick.options] == rows
     assert filtered != first
