@@ -462,6 +462,29 @@ def _run_base(base, x:Tensor, attention_mask:Tensor|None):
     if _hf_whisper(base): return base.encoder(whisper_front_end(base).input_features(x))
     return base(x, attention_mask=attention_mask)
 
+def _capture_blocks(model:nn.Module, run, frame_masks, pool:str) -> Tensor:
+    "Call `run()` in eval and inference mode with hooks on every block; their outputs, pooled (frames masked by `frame_masks(T)`), stacked."
+    layers = encoder_layers(model)
+    if len(layers) == 0: raise ValueError(f"{type(model).__name__} has no transformer blocks left in encoder.layers")
+    outputs = [None] * len(layers)
+    def hook(k):
+        def store(block, args, output):
+            h = _block_output(output, k, block)
+            outputs[k] = _pool(h, frame_masks(h.shape[1]), pool)
+        return store
+    handles = [block.register_forward_hook(hook(k)) for k, block in enumerate(layers)]
+    training = [(m, m.training) for m in model.modules()]
+    try:
+        model.eval()
+        with torch.inference_mode(): run()
+    finally:
+        for h in handles: h.remove()
+        for m, flag in training: m.training = flag
+    if missing := [k for k, o in enumerate(outputs) if o is None]: raise RuntimeError(f"blocks {missing} did not run")
+    if len({o.shape for o in outputs}) > 1:
+        raise ValueError(f"blocks returned outputs of different shapes {[tuple(o.shape) for o in outputs]}; they cannot be stacked")
+    return torch.stack(outputs)
+
 def capture_layers(model:nn.Module, # a supported speech model, with or without head; its blocks may be pruned or replaced
                    waveforms:Tensor, # [batch, samples] or [samples], float, 16 kHz
                    attention_mask:Tensor|None=None, # [batch, samples], 1 for samples, 0 for right padding
@@ -473,26 +496,12 @@ def capture_layers(model:nn.Module, # a supported speech model, with or without 
     if len(layers) == 0: raise ValueError(f"{type(model).__name__} has no transformer blocks left in encoder.layers")
     x = _as_waveforms(waveforms, model)
     attention_mask = _as_attention_mask(attention_mask, x, base)
-    outputs, masks = [None] * len(layers), {}
-    def hook(k):
-        def store(block, args, output):
-            h = _block_output(output, k, block)
-            if attention_mask is not None and h.shape[1] not in masks:
-                masks[h.shape[1]] = frame_mask(base, attention_mask, h.shape[1])
-            outputs[k] = _pool(h, masks.get(h.shape[1]), pool)
-        return store
-    handles = [block.register_forward_hook(hook(k)) for k, block in enumerate(layers)]
-    training = [(m, m.training) for m in model.modules()]
-    try:
-        model.eval()
-        with torch.inference_mode(): _run_base(base, _waveforms_for(model, x, attention_mask), attention_mask)
-    finally:
-        for h in handles: h.remove()
-        for m, flag in training: m.training = flag
-    if missing := [k for k, o in enumerate(outputs) if o is None]: raise RuntimeError(f"blocks {missing} did not run")
-    if len({o.shape for o in outputs}) > 1:
-        raise ValueError(f"blocks returned outputs of different shapes {[tuple(o.shape) for o in outputs]}; they cannot be stacked")
-    return torch.stack(outputs)
+    masks = {}
+    def frame_masks(T:int) -> Tensor|None:
+        "The frame mask at T frames (computed once per length)."
+        if attention_mask is not None and T not in masks: masks[T] = frame_mask(base, attention_mask, T)
+        return masks.get(T)
+    return _capture_blocks(model, lambda: _run_base(base, _waveforms_for(model, x, attention_mask), attention_mask), frame_masks, pool)
 
 # %% ../nbs/02_models.ipynb #1c3bb9ad
 def project_features(model:nn.Module, # a supported speech model, with or without head
@@ -539,29 +548,6 @@ def classify_from_projection(model:nn.Module, # a supported speech model with it
     return model.classifier(_pool(model.projector(h), frame_mask, "mean").to(h.dtype))
 
 # %% ../nbs/02_models.ipynb #a721187f
-def _capture_blocks(model:nn.Module, run, frame_masks, pool:str) -> Tensor:
-    "Call `run()` in eval and inference mode with hooks on every block; their outputs, pooled (frames masked by `frame_masks(T)`), stacked."
-    layers = encoder_layers(model)
-    if len(layers) == 0: raise ValueError(f"{type(model).__name__} has no transformer blocks left in encoder.layers")
-    outputs = [None] * len(layers)
-    def hook(k):
-        def store(block, args, output):
-            h = _block_output(output, k, block)
-            outputs[k] = _pool(h, frame_masks(h.shape[1]), pool)
-        return store
-    handles = [block.register_forward_hook(hook(k)) for k, block in enumerate(layers)]
-    training = [(m, m.training) for m in model.modules()]
-    try:
-        model.eval()
-        with torch.inference_mode(): run()
-    finally:
-        for h in handles: h.remove()
-        for m, flag in training: m.training = flag
-    if missing := [k for k, o in enumerate(outputs) if o is None]: raise RuntimeError(f"blocks {missing} did not run")
-    if len({o.shape for o in outputs}) > 1:
-        raise ValueError(f"blocks returned outputs of different shapes {[tuple(o.shape) for o in outputs]}; they cannot be stacked")
-    return torch.stack(outputs)
-
 def _run_encoder(base, hidden:Tensor, frame_mask:Tensor|None):
     "The encoder on the transformer stack's input (HF's Whisper encoder: its blocks one after another, as its forward does)."
     if not _hf_whisper(base): return base.encoder(hidden, attention_mask=frame_mask)
