@@ -1,9 +1,9 @@
 """The `redundancy_nb` console script as a user runs it: help, exit codes and one-line errors.
 
 A new process imports torch and transformers (about 9 s on a 2-core machine), so the installed script itself runs
-where only a new process can show it (help, a one-line error with nothing else on stderr, a run from a config file
-with student worker processes); the other checks call its entry point, `pipeline.main`, in this process: the same
-parser, validation and error handling, without the imports again."""
+where only a new process can show it (help, a one-line error with nothing else on stderr; and, marked slow, a whole
+run from an edited config file with the students in worker processes); the other checks call its entry point,
+`pipeline.main`, in this process: the same parser, validation and error handling, without the imports again."""
 import json, shutil, subprocess, sys
 from pathlib import Path
 import pytest
@@ -32,10 +32,24 @@ def test_subcommand_help(cmd, capsys):
     assert rc == 0 and "usage: redundancy_nb " + cmd in out
 
 def test_config_round_trips_through_run(tmp_path, capsys):
+    "The printed config, edited, is what `run --config` runs (in this process: two stages)."
     rc, out, _ = main("config", "--preset", "smoke", capsys=capsys)
     assert rc == 0 and "name: smoke" in out
-    assert out.count("workers: 1") == 1
-    (tmp_path/"smoke.yaml").write_text(out.replace("workers: 1", "workers: 2"))   # the students in two processes
+    assert out.count("max_steps: 6") == 1
+    (tmp_path/"smoke.yaml").write_text(out.replace("max_steps: 6", "max_steps: 2"))
+    rc, out, err = main("run", "--config", tmp_path/"smoke.yaml", "--stages", "data,teacher", "--out", tmp_path/"run", "--quiet", capsys=capsys)
+    assert rc == 0, err
+    assert (tmp_path/"run"/"results.json").is_file() and "smoke:" in out
+    trained = json.loads((tmp_path/"run"/"tiny"/"teacher"/"finetune.json").read_text())
+    assert trained["settings"]["max_steps"] == 2 and max(e["step"] for e in trained["log"]) == 2
+
+@pytest.mark.slow
+def test_config_round_trips_through_the_script(tmp_path):
+    "A user's path: the script prints the config, the edited file runs every stage, the students in two processes."
+    r = cli("config", "--preset", "smoke")
+    assert r.returncode == 0 and "name: smoke" in r.stdout
+    assert r.stdout.count("workers: 1") == 1
+    (tmp_path/"smoke.yaml").write_text(r.stdout.replace("workers: 1", "workers: 2"))   # the students in two processes
     r = cli("run", "--config", tmp_path/"smoke.yaml", "--out", tmp_path/"run", "--quiet")
     assert r.returncode == 0, r.stderr
     assert (tmp_path/"run"/"results.json").is_file() and "smoke:" in r.stdout
