@@ -27,7 +27,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 .PHONY: demo demo-cache test test-more test-slow install check docs timing clean-venv
 
 demo: install
-	$(BIN)/redundancy_nb run --preset demo --out $(OUT)
+	$(TIMED) "demo (pipeline)" -- $(BIN)/redundancy_nb run --preset demo --out $(OUT)
 
 # The demo teacher and the demo run, built once into the cache (~/.cache/redundancy_nb or $REDUNDANCY_NB_CACHE) before
 # the tests: notebooks and test files read them (a FileLock guards the cache) instead of each waiting for them.
