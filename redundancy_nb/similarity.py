@@ -347,34 +347,51 @@ class LayerStats:
         return LayerStats(on(self.grams), on(self.mean_dots), on(self.mean_sq), {k: on(v) for k, v in self.products.items()}, self.precision)
 
 # %% ../nbs/04_similarity.ipynb #093a463b
-def _shifted_chunk(layers:Sequence[Tensor], idx:list[int], cols:slice, buf:Tensor) -> tuple[Tensor, Tensor]:
-    "Columns `cols` of layers `idx` minus those of the batch's first clip, in `buf` `[l, n, c]`; and the first clip `[l, c]`."
+def _stacked_view(layers:Sequence[Tensor]) -> Tensor|None:
+    "The layers as one `[L, n, D]` view when they are equally spaced slices of one tensor (no copy), else None."
+    x0 = layers[0]
+    if any(x.shape != x0.shape or x.stride() != x0.stride() or x.dtype != x0.dtype or x.device != x0.device
+           or x.untyped_storage().data_ptr() != x0.untyped_storage().data_ptr() for x in layers): return None
+    step = layers[1].storage_offset() - x0.storage_offset() if len(layers) > 1 else 0
+    if step < 0 or any(x.storage_offset() - x0.storage_offset() != l * step for l, x in enumerate(layers)): return None
+    return x0.as_strided((len(layers), *x0.shape), (step, *x0.stride()), x0.storage_offset())
+
+def _shifted_chunk(layers:Sequence[Tensor]|Tensor, cols:slice, buf:Tensor) -> tuple[Tensor, Tensor]:
+    "Columns `cols` of `layers` (a list, or one `[l, n, D]` view) minus the batch's first clip, in `buf` `[l, n, c]`; and the first clip."
     y = buf[:, :, :cols.stop - cols.start]
-    first = torch.stack([layers[l][0, cols] for l in idx])
-    for j, l in enumerate(idx):
-        x = layers[l][:, cols]
+    if isinstance(layers, Tensor):                                             # one operation for every layer
+        x = layers[:, :, cols]; first = x[:, 0]
+        if x.dtype == buf.dtype: torch.sub(x, first[:, None], out=y)
+        else: y.copy_(x); y -= first[:, None].to(buf.dtype)
+        return y, first
+    first = torch.stack([x[0, cols] for x in layers])
+    for j, x in enumerate(layers):
+        x = x[:, cols]
         if x.dtype == buf.dtype: torch.sub(x, first[j], out=y[j])   # one pass: the shared component cancels first
         else: y[j].copy_(x); y[j] -= first[j].to(buf.dtype)            # e.g. bfloat16 features: widen, then subtract
     return y, first
 
-def _accumulate(stats:LayerStats, layers:Sequence[Tensor], idx:list[int], cols:slice, buf:Tensor, raw:Tensor|None):
-    "Add the products of columns `cols` of layers `idx` to `stats` (`buf`, `raw`: working buffers)."
+def _accumulate(stats:LayerStats, layers:Sequence[Tensor]|Tensor, idx:list[int], cols:slice, buf:Tensor, raw:Tensor|None):
+    "Add the products of columns `cols` of `layers` (a list, or one `[l, n, D]` view), layers `idx` of `stats`, to `stats`."
     if raw is not None:                                                        # per-clip products of the raw features
         r = raw[:, :, :cols.stop - cols.start]
-        for j, l in enumerate(idx): r[:, j].copy_(layers[l][:, cols])
-        stats.products["raw"] += torch.bmm(r, r.transpose(1, 2)).double()
-    y, first = _shifted_chunk(layers, idx, cols, buf)
-    if stats.grams is not None: stats.grams[idx] += torch.bmm(y, y.transpose(1, 2)).double()   # double-centred by layer_stats
+        if isinstance(layers, Tensor): r.copy_(layers[:, :, cols].transpose(0, 1))
+        else:
+            for j, x in enumerate(layers): r[:, j].copy_(x[:, cols])
+        stats.products["raw"].add_(torch.bmm(r, r.transpose(1, 2)))          # float64 sums of float32 products
+    y, first = _shifted_chunk(layers, cols, buf)
+    at = slice(idx[0], idx[-1] + 1)                                            # layers idx are consecutive
+    if stats.grams is not None: stats.grams[at].add_(torch.bmm(y, y.transpose(1, 2)))   # double-centred by layer_stats
     if "centred" in stats.products or stats.mean_dots is not None:              # centre the chunk itself
-        rest = torch.bmm(y.new_ones(len(idx), 1, y.shape[1]), y)[:, 0] / y.shape[1]   # the mean of shifted values (small), as a product: 3x a strided mean
+        rest = torch.bmm(y.new_full((len(idx), 1, y.shape[1]), 1 / y.shape[1]), y)[:, 0]   # mean of the (small) shifted values, as a product: 3x a strided mean
         y -= rest[:, None, :]
-        mean = first.double() + rest.double()
         if "centred" in stats.products:
             c = y.transpose(0, 1)                                              # [n, l, c]: the clips' layers
-            stats.products["centred"] += torch.bmm(c, c.transpose(1, 2)).double()
+            stats.products["centred"].add_(torch.bmm(c, c.transpose(1, 2)))
         if stats.mean_dots is not None:
-            stats.mean_dots[idx] += torch.bmm(y, mean.to(buf.dtype)[:, :, None])[..., 0].double()
-            stats.mean_sq[idx] += (mean * mean).sum(-1)
+            mean = first.double() + rest.double()
+            stats.mean_dots[at].add_(torch.bmm(y, mean.to(buf.dtype)[:, :, None])[..., 0])
+            stats.mean_sq[at] += (mean * mean).sum(-1)
 
 def _check_finite_stats(stats:LayerStats):
     "Raise if a NaN/inf feature reached the sums (a clip's sum of squares is then NaN/inf)."
@@ -406,8 +423,10 @@ def layer_stats(layers:Sequence[Tensor], # `L` per-layer features `[n, D_l]` (se
             step = min(width, max(1, budget // (len(idx) * n * dtype.itemsize)))
             buf = torch.empty(len(idx), n, step, dtype=dtype, device=device)   # reused by every chunk: no allocation per chunk
             raw = torch.empty(n, len(idx), step, dtype=dtype, device=device) if "raw" in products else None
+            these = [layers[l].detach() for l in idx]
+            view = _stacked_view(these)                                            # None: the layers are separate tensors
             for start in range(0, width, step):
-                _accumulate(stats, [x.detach() for x in layers], idx, slice(start, min(start + step, width)), buf, raw)
+                _accumulate(stats, these if view is None else view, idx, slice(start, min(start + step, width)), buf, raw)
     _check_finite_stats(stats)
     if grams: stats.grams = center_grams(stats.grams)   # H (X - 1 x_1') = H X: the shift by the first clip drops out
     return stats
