@@ -184,7 +184,7 @@ def distill_part(args, tmp:Path):
     script = tmp / "distill_worker.py"; script.write_text(DISTILL_WORKER)
     rows, clips = [], args.distill_clips
     for mode in ("ram", "disk-float32", "disk-float16", "epoch"):
-        folder = tmp / ("features-float32" if mode == "epoch" else f"features-{mode}")
+        folder = tmp / ("features-disk-float32" if mode == "epoch" else f"features-{mode}")
         peak, secs, rc, tail = peak_of([sys.executable, str(script), mode, str(clips), str(folder)])
         if rc: sys.exit(f"distill worker ({mode}) failed ({rc}):\n{tail}")
         res = json.loads(next(l for l in tail.splitlines() if l.startswith("RESULT "))[7:])
