@@ -19,11 +19,15 @@ UV     := $(BIN)/uv pip install -q --python $(BIN)/python
 TIMED  := $(PYTHON) tools/timing.py step
 REPORT ?= 1
 export REDUNDANCY_NB_TORCH := $(TORCH)
+# OpenMP threads waiting for work sleep instead of spinning. With anything else on the two cores (the second test
+# worker, a student's process, another program), spinning threads made the demo teacher's training steps several times slower;
+# the work and its split over the threads do not change, so neither do the results (see the development notes).
+export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: demo demo-cache test test-slow install check docs timing clean-venv
+.PHONY: demo demo-cache test test-more test-slow install check docs timing clean-venv
 
 demo: install
-	$(BIN)/redundancy_nb run --preset demo --out $(OUT)
+	$(TIMED) "demo (pipeline)" -- $(BIN)/redundancy_nb run --preset demo --out $(OUT)
 
 # The demo teacher and the demo run, built once into the cache (~/.cache/redundancy_nb or $REDUNDANCY_NB_CACHE) before
 # the tests: notebooks and test files read them (a FileLock guards the cache) instead of each waiting for them.
@@ -34,11 +38,18 @@ test: install
 	$(TIMED) "repository check" -- $(BIN)/python tools/check_repo.py
 	$(MAKE) --no-print-directory demo-cache
 	$(TIMED) "notebooks (nbtest)" -- $(BIN)/python tools/nbtest.py --n_workers $(TEST_WORKERS)
-	$(TIMED) "pytest" -- $(BIN)/pytest tests -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=5
+	$(TIMED) "pytest" -- $(BIN)/pytest tests -m "not slow" -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=5
 	@[ -z "$(REPORT)" ] || $(PYTHON) tools/timing.py report
 
-# cells flagged `#| slow` (minutes of CPU) and `#| gpu` (CUDA only)
+# the test files marked slow: a user's paths that take minutes (the wheel in a fresh venv, a run killed and resumed,
+# torchrun, the docs site and the explorers in Chromium). CI (.ci/run, GitHub) runs them after `make test`.
+test-more: install
+	$(TIMED) "pytest [more]" -- $(BIN)/pytest tests -m slow -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=5
+	@[ -z "$(REPORT)" ] || $(PYTHON) tools/timing.py report
+
+# all of the above, and the cells flagged `#| slow` (minutes of CPU) and `#| gpu` (CUDA only): weekly CI
 test-slow: install
+	$(MAKE) --no-print-directory test-more REPORT=
 	$(MAKE) --no-print-directory demo-cache
 	$(TIMED) "notebooks [slow]" -- $(BIN)/python tools/nbtest.py --flags slow --n_workers 1
 	@[ -z "$(REPORT)" ] || $(PYTHON) tools/timing.py report

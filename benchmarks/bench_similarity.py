@@ -13,6 +13,8 @@ in a fresh process that regenerates the same features; its peak resident memory 
                    features (float32, centred, Gram matrices per pair): what one writes without this package.
 * `pytorch-cka` -- `cka.cka_from_features` of the PyPI package `pytorch-cka` (unbiased estimator, float32 input), and
                    the same on float64 input.
+* `floor`       -- the float32 Gram products alone (`x @ x.T` for each of the L layers, nothing else): the work any
+                   CKA on these features must do, so no method can beat it by more than what it skips.
 * `knn-bi`      -- kNN-BI scores over k in {2, 4, 8, 16, 32, 64} against kNN-BI with k = 8 alone (`block_influence`).
 * `stream`      -- streaming CKA over N = 10,000 mean-pooled clips (d = 1024) in batches of 128.
 
@@ -145,6 +147,9 @@ def worker(args):
         cka_from_features(x[:, :16], x[:, :16])
         secs, extra, v = timed(lambda: cka_from_features(x, x), args.repeat)
         res["cka-unbiased"] = dict(seconds=secs, extra_mb=extra); mats["cka-unbiased"] = v.double()
+    elif args.method == "floor":
+        secs, extra, _ = timed(lambda: [x @ x.T for x in feats], args.repeat)
+        res["grams"] = dict(seconds=secs, extra_mb=extra)
     elif args.method == "knn-bi":
         from redundancy_nb.pruning import block_influence, PAPER_KNN_KS
         one = timed(lambda: block_influence(feats, "knn_bi", k=8, batch_size=args.n), args.repeat)
@@ -176,7 +181,7 @@ def main():
     p.add_argument("--offset", type=float, default=30.0, help="norm of the shared component / the clips' typical norm")
     p.add_argument("--threads", type=int, default=2); p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--stream-clips", type=int, default=10_000)
-    p.add_argument("--methods", nargs="+", default=["ours", "reference", "per-pair", "pytorch-cka", "pytorch-cka-float64", "knn-bi", "stream"])
+    p.add_argument("--methods", nargs="+", default=["ours", "reference", "floor", "per-pair", "pytorch-cka", "pytorch-cka-float64", "knn-bi", "stream"])
     p.add_argument("--json", type=Path, help="also write every number here")
     p.add_argument("--worker", action="store_true"); p.add_argument("--method"); p.add_argument("--out")
     args = p.parse_args()
@@ -196,7 +201,7 @@ def main():
     diff = lambda mats, m: float((mats[m] - ref[m]).abs().max()) if m in mats and m in ref else float("nan")
     rows, out = [], dict(load=load, threads=args.threads, shape=[args.L, args.n, args.T * args.d], offset=args.offset)
     for method, (rep, mats) in reports.items():
-        if not rep or method in ("knn-bi", "stream"): continue
+        if not rep or method in ("knn-bi", "stream", "floor"): continue
         for what in ("three", "cka-unbiased", "cosine", "cka", "mutual_knn"):
             if what in rep:
                 err = max(diff(mats, m) for m in THREE) if what == "three" else diff(mats, what)
@@ -220,6 +225,12 @@ def main():
               f"(target >= 2x); ours within {oursu['max_diff']:.1e} of float64, pytorch-cka off by {pcka['max_diff']:.1e}: "
               f"{'met' if ok else 'NOT met'}")
         out.update(unbiased_speedup=speed, unbiased_diff=oursu["max_diff"], pytorch_cka_diff=pcka["max_diff"])
+    if reports.get("floor", (None,))[0]:
+        f = reports["floor"][0]["grams"]["seconds"]
+        print(f"the {args.L} float32 Gram products alone take {f:.3f} s: "
+              + ", ".join(f"{name} {r['seconds'] / f:.2f}x that" for name, r in (("ours (three metrics)", ours3), ("ours (unbiased CKA)", oursu),
+                                                                                   ("pytorch-cka", pcka)) if r))
+        out["gram_floor_seconds"] = f
     if reports.get("reference", (None,))[0]:
         print(f"the float64 reference agrees with the definitions (pair_similarity, numpy float64) to "
               f"{reports['reference'][0]['reference_vs_definition']:.1e}")

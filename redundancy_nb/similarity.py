@@ -275,8 +275,8 @@ def pair_similarity(x:Tensor|np.ndarray, # features of layer i, `[n, D]` (or `[n
 
 # %% ../nbs/04_similarity.ipynb #08d11b4e
 PRECISIONS = ("float32", "float64")
-_CPU_CHUNK_BYTES = 2**23  # a column chunk [L, n, c] of every layer: 8 MB on the CPU (stays in the caches)
-_GPU_CHUNK_BYTES = 2**28  # ... and 256 MB on other devices, where fewer, larger products pay
+_CPU_CHUNK_BYTES = 3 * 2**23  # the working buffer [l, n, c] of a column chunk: 24 MB on the CPU (few, large products)
+_GPU_CHUNK_BYTES = 2**28      # ... and 256 MB on other devices
 
 def center_grams(grams:Tensor, # [..., n, n] Gram matrices
                 ) -> Tensor: # H K H with H = I - 11'/n, for every matrix
@@ -299,11 +299,6 @@ def _full_precision_matmul(device:torch.device):
     torch.backends.cuda.matmul.allow_tf32 = False
     try: yield
     finally: torch.backends.cuda.matmul.allow_tf32 = old
-
-def _grams_of(chunk:Tensor) -> Tensor:
-    "c @ c.T of every layer's chunk `[l, n, w]`: numpy's symmetric rank-k update per layer on the CPU (half the work), one batched product elsewhere."
-    if chunk.device.type != "cpu": return torch.bmm(chunk, chunk.transpose(1, 2))
-    return torch.stack([torch.from_numpy(a @ a.T) for a in chunk.numpy()])
 
 # %% ../nbs/04_similarity.ipynb #e7b41e26
 @dataclass
@@ -352,23 +347,34 @@ class LayerStats:
         return LayerStats(on(self.grams), on(self.mean_dots), on(self.mean_sq), {k: on(v) for k, v in self.products.items()}, self.precision)
 
 # %% ../nbs/04_similarity.ipynb #093a463b
-def _accumulate(stats:LayerStats, chunk:Tensor, idx:list[int], dtype:torch.dtype):
-    "Add one column chunk `[l, n, c]` of layers `idx` to `stats`."
-    n = chunk.shape[1]
-    if "raw" in stats.products:
-        r = chunk.transpose(0, 1)                                              # [n, l, c]: the clips' layers
+def _shifted_chunk(layers:Sequence[Tensor], idx:list[int], cols:slice, buf:Tensor) -> tuple[Tensor, Tensor]:
+    "Columns `cols` of layers `idx` minus those of the batch's first clip, in `buf` `[l, n, c]`; and the first clip `[l, c]`."
+    y = buf[:, :, :cols.stop - cols.start]
+    first = torch.stack([layers[l][0, cols] for l in idx])
+    for j, l in enumerate(idx):
+        x = layers[l][:, cols]
+        if x.dtype == buf.dtype: torch.sub(x, first[j], out=y[j])   # one pass: the shared component cancels first
+        else: y[j].copy_(x); y[j] -= first[j].to(buf.dtype)            # e.g. bfloat16 features: widen, then subtract
+    return y, first
+
+def _accumulate(stats:LayerStats, layers:Sequence[Tensor], idx:list[int], cols:slice, buf:Tensor, raw:Tensor|None):
+    "Add the products of columns `cols` of layers `idx` to `stats` (`buf`, `raw`: working buffers)."
+    if raw is not None:                                                        # per-clip products of the raw features
+        r = raw[:, :, :cols.stop - cols.start]
+        for j, l in enumerate(idx): r[:, j].copy_(layers[l][:, cols])
         stats.products["raw"] += torch.bmm(r, r.transpose(1, 2)).double()
-    mean = chunk.sum(1, dtype=torch.float64) / n                               # [l, c]
-    hi = mean.to(dtype)
-    centred = chunk - hi[:, None, :]
-    if dtype != torch.float64: centred -= (mean - hi.double()).to(dtype)[:, None, :]   # the mean's float32 remainder
-    if stats.mean_dots is not None:
-        stats.mean_dots[idx] += ((chunk.double() - mean[:, None, :]) @ mean[:, :, None])[..., 0]
-        stats.mean_sq[idx] += (mean * mean).sum(-1)
-    if "centred" in stats.products:
-        c = centred.transpose(0, 1)
-        stats.products["centred"] += torch.bmm(c, c.transpose(1, 2)).double()
-    if stats.grams is not None: stats.grams[idx] += _grams_of(centred).double()
+    y, first = _shifted_chunk(layers, idx, cols, buf)
+    if stats.grams is not None: stats.grams[idx] += torch.bmm(y, y.transpose(1, 2)).double()   # double-centred by layer_stats
+    if "centred" in stats.products or stats.mean_dots is not None:              # centre the chunk itself
+        rest = torch.bmm(y.new_ones(len(idx), 1, y.shape[1]), y)[:, 0] / y.shape[1]   # the mean of shifted values (small), as a product: 3x a strided mean
+        y -= rest[:, None, :]
+        mean = first.double() + rest.double()
+        if "centred" in stats.products:
+            c = y.transpose(0, 1)                                              # [n, l, c]: the clips' layers
+            stats.products["centred"] += torch.bmm(c, c.transpose(1, 2)).double()
+        if stats.mean_dots is not None:
+            stats.mean_dots[idx] += torch.bmm(y, mean.to(buf.dtype)[:, :, None])[..., 0].double()
+            stats.mean_sq[idx] += (mean * mean).sum(-1)
 
 def _check_finite_stats(stats:LayerStats):
     "Raise if a NaN/inf feature reached the sums (a clip's sum of squares is then NaN/inf)."
@@ -396,11 +402,14 @@ def layer_stats(layers:Sequence[Tensor], # `L` per-layer features `[n, D_l]` (se
     budget = _CPU_CHUNK_BYTES if device.type == "cpu" else _GPU_CHUNK_BYTES
     with torch.no_grad(), _full_precision_matmul(device):
         for idx in groups:
-            step = max(1, budget // (len(idx) * n * dtype.itemsize))
-            for start in range(0, widths[idx[0]], step):
-                chunk = torch.stack([layers[l][:, start:start + step].detach() for l in idx]).to(dtype)   # [l, n, c]
-                _accumulate(stats, chunk, idx, dtype)
+            width = widths[idx[0]]
+            step = min(width, max(1, budget // (len(idx) * n * dtype.itemsize)))
+            buf = torch.empty(len(idx), n, step, dtype=dtype, device=device)   # reused by every chunk: no allocation per chunk
+            raw = torch.empty(n, len(idx), step, dtype=dtype, device=device) if "raw" in products else None
+            for start in range(0, width, step):
+                _accumulate(stats, [x.detach() for x in layers], idx, slice(start, min(start + step, width)), buf, raw)
     _check_finite_stats(stats)
+    if grams: stats.grams = center_grams(stats.grams)   # H (X - 1 x_1') = H X: the shift by the first clip drops out
     return stats
 
 # %% ../nbs/04_similarity.ipynb #69fc9d13

@@ -10,6 +10,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]/"tools"))
 import timing
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: minutes of a user's path (fresh venv, new processes, browsers): "
+                                       "`make test` skips them (-m 'not slow'), `make test-more` and CI run them")
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     item._cpu0 = timing.cpu_seconds()   # per phase below; the worker process measures, the controller sums
@@ -36,9 +40,10 @@ def pytest_terminal_summary(terminalreporter):
     if not _files or hasattr(terminalreporter.config, "workerinput"): return
     terminalreporter.section("time per test file (wall: summed over tests run in parallel; CPU: user + system)")
     load = timing.load()
+    tier = " [slow]" if terminalreporter.config.option.markexpr == "slow" else ""   # `make test-more`: apart from the fast part
     for name, f in sorted(_files.items(), key=lambda kv: -kv[1]["wall"]):
         terminalreporter.write_line(f"{name:<40} {f['wall']:7.1f} s wall {f['cpu']:7.1f} s CPU  {f['tests']:3d} tests")
-        timing.record("pytest", name=name, wall=round(f["wall"], 1), cpu=round(f["cpu"], 1), rc=int(f["failed"] > 0), load=load)
+        timing.record("pytest", name=name + tier, wall=round(f["wall"], 1), cpu=round(f["cpu"], 1), rc=int(f["failed"] > 0), load=load)
 
 def _source_digest() -> str:
     "A digest of the package's code and settings: a shared run built by other code is not reused."

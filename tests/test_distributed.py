@@ -7,6 +7,8 @@ import torch
 from redundancy_nb.pipeline import preset_config
 from redundancy_nb.similarity import SimilarityMatrix
 
+pytestmark = pytest.mark.slow   # `make test-more` (CI): torchrun launches of two processes (minutes)
+
 BIN = Path(sys.executable).parent
 EXE, TORCHRUN = shutil.which("redundancy_nb", path=str(BIN)), shutil.which("torchrun", path=str(BIN))
 STAGES = "data,teacher,similarity"

@@ -2,6 +2,9 @@
 Stages completed before a kill are not recomputed, and the results equal those of an uninterrupted run."""
 import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
+import pytest
+
+pytestmark = pytest.mark.slow   # `make test-more` (CI): kills and resumes smoke runs in new processes (minutes); 08_pipeline tests resuming in-process
 
 EXE = shutil.which("redundancy_nb", path=str(Path(sys.executable).parent))
 TIMING = ("seconds", "time", "latency", "rtf")   # wall-clock numbers (rtf: real-time factor) differ between any two runs

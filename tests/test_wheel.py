@@ -1,7 +1,10 @@
 """The package as a user gets it: `python -m build` makes the sdist and the wheel, their contents are the package
 (with `_modidx.py`), the licence and the README, and nothing else (no notebooks, tests, runs or caches); `twine
 check` accepts their metadata; the wheel, installed into a fresh virtual environment outside the repository, runs
-`redundancy_nb --version`, the smoke preset and the README's Python example."""
+`redundancy_nb --version`, the smoke preset and the README's Python example.
+
+Building and checking the files takes seconds (`make test`); the fresh environment and the runs in it take minutes
+(marked slow: `make test-more`, which CI runs after `make test`)."""
 import configparser, json, os, re, shutil, subprocess, sys, tarfile, zipfile
 from pathlib import Path
 import pytest
@@ -88,11 +91,13 @@ def user_venv(dist, tmp_path_factory):
     sh(*install, dist[0], cwd=tmp)
     return venv, tmp
 
+@pytest.mark.slow
 def test_installed_wheel_is_not_the_repository(user_venv):
     venv, tmp = user_venv
     where = sh(venv/"bin"/"python", "-c", f"import {NAME}; print({NAME}.__file__)", cwd=tmp, env=user_env(tmp)).strip()
     assert Path(where).is_relative_to(venv) and not Path(where).is_relative_to(ROOT), where
 
+@pytest.mark.slow
 def test_console_script_version(user_venv):
     venv, tmp = user_venv
     assert sh(venv/"bin"/NAME, "--version", cwd=tmp, env=user_env(tmp)).strip() == f"{NAME} {VERSION}"
@@ -102,6 +107,7 @@ def without_timings(obj):
     if isinstance(obj, list): return [without_timings(v) for v in obj]
     return obj
 
+@pytest.mark.slow
 def test_smoke_preset_from_the_wheel(user_venv, smoke_run):
     venv, tmp = user_venv
     out = sh(venv/"bin"/NAME, "run", "--preset", "smoke", "--out", "runs/smoke", "--quiet", cwd=tmp, env=user_env(tmp))
@@ -111,6 +117,7 @@ def test_smoke_preset_from_the_wheel(user_venv, smoke_run):
     got, expected = (json.loads((r/"results.json").read_text())["stages"] for r in (run, smoke_run))
     assert without_timings(got) == without_timings(expected)      # the wheel computes what the repository's install does
 
+@pytest.mark.slow
 def test_readme_example_from_the_wheel(user_venv):
     venv, tmp = user_venv
     codes, shown = readme_example()

@@ -51,9 +51,9 @@ def step(name:str, cmd:list[str]) -> int:
            load=max(l0, load()), at=time.strftime("%H:%M:%S"))
     return rc
 
-def _table(title:str, rows:list[dict], total:bool=True) -> list[str]:
+def _table(title:str, rows:list[dict], total:bool=True, width:int=32) -> list[str]:
     if not rows: return []
-    w = max(32, *(len(r["name"]) for r in rows))
+    w = max(width, *(len(r["name"]) for r in rows))
     lines = [f"{title:<{w}}  {'wall s':>8}  {'CPU s':>8}  {'load':>5}  ok", "-" * (w + 32)]
     for r in rows:
         ok = "yes" if r.get("rc", 0) == 0 else "NO"
@@ -65,9 +65,12 @@ def _table(title:str, rows:list[dict], total:bool=True) -> list[str]:
 def report() -> str:
     "The timing table of the last `make test`: steps, then notebooks and test files, slowest first."
     steps, nbs, tests = read("steps"), read("notebooks"), read("pytest")
-    out = _table("step", steps, total=False)
-    if steps: out[-1:-1] = [f"{'total of the steps':<{max(32, *(len(r['name']) for r in steps))}}  "
-                            f"{sum(r['wall'] for r in steps):>8.1f}  {sum(r['cpu'] for r in steps):>8.1f}"]
+    out = _table("step", steps, total=False, width=44)
+    if steps:
+        w = max(44, *(len(r['name']) for r in steps))
+        total = lambda name, rows: f"{name:<{w}}  {sum(r['wall'] for r in rows):>8.1f}  {sum(r['cpu'] for r in rows):>8.1f}"
+        extra = [r for r in steps if r["name"].endswith("]")]     # the other tiers: "pytest [more]", "notebooks [slow]"
+        out[-1:-1] = ([total("total of make test (names without [...])", [r for r in steps if r not in extra])] if extra else []) + [total("total of the steps", steps)]
     out += _table("notebook (nbtest)", sorted(nbs, key=lambda r: -r["wall"]))
     out += _table("test file (pytest)", sorted(tests, key=lambda r: -r["wall"]))
     return "\n".join(out) if out else f"no timings recorded in {timings_dir()}"
