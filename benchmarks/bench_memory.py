@@ -13,10 +13,18 @@ Two measurements, each command in a fresh process whose peak resident set (``ru_
   full-size random wav2vec2-large (24 blocks, d = 1024, 316 M parameters), through the pipeline's own stage
   functions, over ``--batches`` batches. Reported: peak RSS minus the RSS with the model loaded (and each batch
   count, to show whether memory grows with the clips). Target: under 4 GB beyond the model.
+* ``distill``: the distillation target cache (``teacher_features``) on a synthetic stream of teacher-sized features:
+  ``--distill-clips`` random one-second clips through a wav2vec2 of width 768 with two blocks and a narrow CNN (so the
+  forward is cheap but the front end's output and the two block outputs kept are the size of wav2vec2-base's: 49
+  frames × 768 per clip and tensor). Each in a fresh process: the features in RAM (``teacher_features`` as before),
+  written to disk batch by batch in float32 and in float16 (``out_dir=``), and one training epoch of random batches
+  of 128 drawn from the disk folder. Reported: peak RSS minus the RSS with the model loaded. Target: the disk paths
+  stay near one batch while the in-RAM path grows with the clips.
 
     python benchmarks/bench_memory.py                      # both parts
     python benchmarks/bench_memory.py --parts cli --clips 128 512 --order bi
     python benchmarks/bench_memory.py --parts paper --batches 1 2
+    python benchmarks/bench_memory.py --parts distill --distill-clips 2560
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -134,13 +142,77 @@ def paper_part(args, tmp:Path):
     return rows
 
 
+DISTILL_WORKER = r'''
+import gc, json, sys, time, torch
+from pathlib import Path
+from transformers import Wav2Vec2Config, Wav2Vec2ForSequenceClassification
+from redundancy_nb.distill import teacher_features, DiskFeatures
+def rss(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"): return int(line.split()[1]) / 1024
+mode, clips, folder = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+torch.set_num_threads(1)
+class Clips(torch.utils.data.Dataset):
+    "Random one-second clips, made when asked for (the input is not what is measured)."
+    def __len__(self): return clips
+    def __getitem__(self, i):
+        return {"input_values": torch.randn(16000, generator=torch.Generator().manual_seed(i)), "label": i % 8}
+config = Wav2Vec2Config(hidden_size=768, num_hidden_layers=2, num_attention_heads=12, intermediate_size=256, conv_dim=(32,) * 7,
+                        num_labels=8, layerdrop=0.0)
+torch.manual_seed(0)
+model = Wav2Vec2ForSequenceClassification(config).eval()
+with torch.inference_mode(): model(torch.zeros(2, 16000))
+gc.collect()
+base = rss("VmRSS")
+Path("/proc/self/clear_refs").write_text("5")            # reset the high-water mark
+t = time.perf_counter()
+if mode == "epoch":
+    f = DiskFeatures(folder)
+    for index in torch.randperm(len(f), generator=torch.Generator().manual_seed(0)).split(128): b = f.batch(index)
+    n = len(f)
+else:
+    kw = {} if mode == "ram" else dict(out_dir=folder, dtype=mode.split("-")[1])
+    f = teacher_features(model, Clips(), blocks=(0, 1), batch_size=64, device="cpu", progress=False, **kw)
+    n = len(f)
+seconds = time.perf_counter() - t
+print("RESULT " + json.dumps(dict(base_mb=base, peak_mb=rss("VmHWM"), seconds=seconds, clips=n,
+                                  frames=f.hidden.shape[1], width=f.hidden.shape[2])))
+'''
+
+
+def distill_part(args, tmp:Path):
+    script = tmp / "distill_worker.py"; script.write_text(DISTILL_WORKER)
+    rows, clips = [], args.distill_clips
+    for mode in ("ram", "disk-float32", "disk-float16", "epoch"):
+        folder = tmp / ("features-disk-float32" if mode == "epoch" else f"features-{mode}")
+        peak, secs, rc, tail = peak_of([sys.executable, str(script), mode, str(clips), str(folder)])
+        if rc: sys.exit(f"distill worker ({mode}) failed ({rc}):\n{tail}")
+        res = json.loads(next(l for l in tail.splitlines() if l.startswith("RESULT "))[7:])
+        size = sum(p.stat().st_size for p in folder.glob("shard-*")) / 1e6 if folder.is_dir() else 0.0
+        rows.append(dict(mode=mode, beyond_mb=res["peak_mb"] - res["base_mb"], base_mb=res["base_mb"], seconds=res["seconds"],
+                         folder_mb=size, **{k: res[k] for k in ("clips", "frames", "width")}))
+        print(f"  {mode:<13} peak {rows[-1]['beyond_mb']:7.0f} MB beyond the model ({res['base_mb']:.0f} MB RSS with it), "
+              f"{res['seconds']:5.0f} s" + (f", folder {size:.0f} MB" if mode.startswith("disk") else ""), flush=True)
+    r = rows[0]
+    in_ram = r["clips"] * r["frames"] * r["width"] * 4 * 3 / 1e6
+    batch = 64 * r["frames"] * r["width"] * 4 * 3 / 1e6
+    print(f"\ndistillation target cache: {r['clips']} clips × {r['frames']} frames × {r['width']}, the front end's output and 2 targets "
+          f"({in_ram:.0f} MB in float32; one batch of 64: {batch:.0f} MB)")
+    ram = rows[0]["beyond_mb"]
+    for row in rows[1:]:
+        print(f"{row['mode']:<13} peak {row['beyond_mb']:.0f} MB beyond the model vs {ram:.0f} MB in RAM: "
+              f"{ram / max(row['beyond_mb'], 1):.0f}x less")
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--parts", nargs="+", default=["cli", "paper"], choices=["cli", "paper"])
+    p.add_argument("--parts", nargs="+", default=["cli", "paper"], choices=["cli", "paper", "distill"])
     p.add_argument("--clips", nargs="+", type=int, default=[128, 512], help="clips per subset for the cli part")
     p.add_argument("--commands", nargs="+", default=["similarity", "prune"], choices=["similarity", "prune"])
     p.add_argument("--order", default="bi,knn_bi", help="prune orders of the prune command")
     p.add_argument("--batches", nargs="+", type=int, default=[1, 2], help="batches of 128 clips for the paper part")
+    p.add_argument("--distill-clips", type=int, default=2560, help="clips of the distill part (2560: 1.2 GB of features in RAM)")
     p.add_argument("--json", type=Path, help="also write the numbers here")
     args = p.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}; {os.cpu_count()} CPUs")
@@ -148,6 +220,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         if "cli" in args.parts: results["cli"] = cli_part(args, Path(tmp))
         if "paper" in args.parts: results["paper"] = paper_part(args, Path(tmp))
+        if "distill" in args.parts: results["distill"] = distill_part(args, Path(tmp))
     if args.json: args.json.write_text(json.dumps(results, indent=1))
 
 

