@@ -342,14 +342,15 @@ def _distill_cost(cfg, P, sizes, students:dict, device:torch.device) -> dict:
                 f"({d.feature_dtype}), read a batch at a time",
                 host_mb=held)
 
-def _efficiency_cost(cfg, P, students:dict) -> dict:
+def _efficiency_cost(cfg, P, students:dict, sizes:dict) -> dict:
     e, L = cfg.efficiency, P["n_blocks"]
+    runs = e.n_runs if e.n_runs is not None else sizes[e.clips]        # None: every clip of the subset once (the paper)
     one = P["forward"][0](1)
     student = P["front_end"][0](1) + P["encoder_block0"][0](1) - P["block"](1)
     pruned = sum(P["front_end"][0](1) + P["encoder_block0"][0](1) + P["block"](1) * (L - 1 - round(f * (L - 1))) for f in e.pruned)
     per_round = one + len(students) * student + pruned
-    return _row("efficiency", (e.warmup + e.n_runs) * per_round, P["params_mb"] + P["forward"][1](1),
-                f"{e.warmup}+{e.n_runs} single-clip forwards of {1 + len(students) + len(e.pruned)} networks")
+    return _row("efficiency", (e.warmup + runs) * per_round, P["params_mb"] + P["forward"][1](1),
+                f"{e.warmup}+{runs} single-clip forwards of {1 + len(students) + len(e.pruned)} networks")
 
 # %% ../nbs/11_cost.ipynb #f80b9465
 def _students(cfg, P, num_labels:int, device) -> dict:
@@ -398,7 +399,7 @@ def estimate(config:ExperimentConfig|dict|str|os.PathLike, # config, dict, prese
             stage_rows.append(_pruning_cost(cfg, P, counts, bi))
         students = _students(cfg, P, num_labels, device) if {"distill", "efficiency"} & set(cfg.stages) else {}
         if "distill" in cfg.stages: stage_rows.append(_distill_cost(cfg, P, counts, students, device))
-        if "efficiency" in cfg.stages: stage_rows.append(_efficiency_cost(cfg, P, students if "distill" in cfg.stages else {}))
+        if "efficiency" in cfg.stages: stage_rows.append(_efficiency_cost(cfg, P, students if "distill" in cfg.stages else {}, counts))
         rows += [dict(model=m.name, **r) for r in stage_rows]
     info = dict(config=cfg.name, config_digest=digest(cfg.to_dict()), device=str(device),
                 device_name=torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
