@@ -115,6 +115,7 @@ def cross_similarity(model_a:nn.Module, # rows: a supported speech model or a st
         a, b = (capture_layers(m, waves, mask, pool=pool) for m in (model_a, model_b))
         if i == 0: _check_widths(metrics, (a.shape[-1], b.shape[-1]), names)
         stream.update([*a, *b.to(a.device)], f"batch {i}")
+        del a, b                                                 # not alive while the next batch is captured
     square = stream.result(batch_size)
     out = {m: CrossSimilarity(s.values[:L1, L1:], s.metric, s.settings, block_names(model_a), block_names(model_b), names, s.n,
                               s.n_batches, s.n_clips, None if s.std is None else s.std[:L1, L1:]) for m, s in square.items()}
