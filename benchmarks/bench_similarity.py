@@ -199,7 +199,9 @@ def main():
         print(f"  {method}: done", flush=True)
     ref = reports.get("reference", (None, {}))[1]
     diff = lambda mats, m: float((mats[m] - ref[m]).abs().max()) if m in mats and m in ref else float("nan")
-    rows, out = [], dict(load=load, threads=args.threads, shape=[args.L, args.n, args.T * args.d], offset=args.offset)
+    policy = os.sched_getscheduler(0)                   # a timing at real-time priority (chrt -f) is not disturbed by other jobs
+    sched = "real-time priority (chrt -f)" if policy in (os.SCHED_FIFO, os.SCHED_RR) else "normal priority"
+    rows, out = [], dict(load=load, threads=args.threads, shape=[args.L, args.n, args.T * args.d], offset=args.offset, sched=sched)
     for method, (rep, mats) in reports.items():
         if not rep or method in ("knn-bi", "stream", "floor"): continue
         for what in ("three", "cka-unbiased", "cosine", "cka", "mutual_knn"):
