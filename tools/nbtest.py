@@ -1,6 +1,7 @@
 """`nbdev_test` with a timing record: every notebook runs through nbdev's own `test_nb` (same flags, same skipped
-cells), `--n_workers` at a time, longest first when an earlier run recorded the times, and each notebook's wall and
-CPU seconds go to tools/timing.py's records.
+cells), `--n_workers` at a time; those that do not read the demo cache first (`make test` builds it meanwhile), then
+longest first when an earlier run recorded the times; each notebook's wall and CPU seconds go to tools/timing.py's
+records.
 
     python tools/nbtest.py [--path nbs/04_similarity.ipynb] [--flags slow] [--n_workers 2]"""
 import argparse, os, sys, time
@@ -23,10 +24,23 @@ def notebooks(path:str|None) -> list[Path]:
     from nbdev.test import nbglob, _keep_file
     return [f.absolute() for f in sorted(nbglob(path, as_path=True)) if _keep_file(f, ".notest")]
 
+# what a notebook waits for when `make test` builds the demo in the background: nothing, the demo teacher (these calls
+# build or wait for it), or the whole demo run
+DEMO_WAITS = {"demo_data(": 1, "demo_teacher(": 1, "demo_students(": 1, "demo_run(": 2}
+
+def demo_wait(nb:Path) -> int:
+    "0: the notebook never reads the demo cache; 1: it reads the demo teacher (or data, or students); 2: the demo run."
+    import json
+    cells = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+    code = "\n".join(c for c in cells if not c.lstrip().startswith("#| export"))   # the package's code defines them, examples call them
+    return max((rank for call, rank in DEMO_WAITS.items() if call in code), default=0)
+
 def order(files:list[Path], names:dict[Path, str]) -> list[Path]:
-    "Longest first by the last recorded wall time (unknown ones first: they may be long), so the workers finish together."
+    """Notebooks that do not read the demo cache first, then those that need only its teacher, then those that read the
+    whole demo run (they would wait on its file locks while it is being built); within each group, longest first by the
+    last recorded wall time (unknown ones first: they may be long), so the workers finish together."""
     last = {r["name"]: r["wall"] for r in timing.read("notebooks")}
-    return sorted(files, key=lambda f: -last.get(names[f], float("inf")))
+    return sorted(files, key=lambda f: (demo_wait(f), -last.get(names[f], float("inf"))))
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

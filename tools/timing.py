@@ -46,28 +46,42 @@ def read(kind:str) -> list[dict]:
 def step(name:str, cmd:list[str]) -> int:
     "Run `cmd`, record its wall and CPU seconds under `name`, return its exit status."
     t0, c0, l0 = time.time(), cpu_seconds(), load()
-    rc = subprocess.call(cmd)
+    parent = os.environ.get("TIMING_STEP")      # a step run inside another step's command is a part of it
+    rc = subprocess.call(cmd, env={**os.environ, "TIMING_STEP": name})
     record("steps", name=name, wall=round(time.time() - t0, 1), cpu=round(cpu_seconds() - c0, 1), rc=rc,
-           load=max(l0, load()), at=time.strftime("%H:%M:%S"))
+           load=max(l0, load()), at=time.strftime("%H:%M:%S"), **({"part_of": parent} if parent else {}))
     return rc
 
 def _table(title:str, rows:list[dict], total:bool=True, width:int=32) -> list[str]:
     if not rows: return []
-    w = max(width, *(len(r["name"]) for r in rows))
+    w = max(width, len(title), *(len(r["name"]) + 2 for r in rows))     # + 2: the parts of a step are indented under it
     lines = [f"{title:<{w}}  {'wall s':>8}  {'CPU s':>8}  {'load':>5}  ok", "-" * (w + 32)]
     for r in rows:
         ok = "yes" if r.get("rc", 0) == 0 else "NO"
-        lines.append(f"{r['name']:<{w}}  {r['wall']:>8.1f}  {r['cpu']:>8.1f}  {r.get('load', float('nan')):>5.1f}  {ok}")
+        name = f"  {r['name']}" if r.get("part_of") else r["name"]
+        lines.append(f"{name:<{w}}  {r['wall']:>8.1f}  {r['cpu']:>8.1f}  {r.get('load', float('nan')):>5.1f}  {ok}")
     if total and len(rows) > 1:
         lines.append(f"{'sum (run in parallel: more than wall)':<{w}}  {sum(r['wall'] for r in rows):>8.1f}  {sum(r['cpu'] for r in rows):>8.1f}")
     return lines + [""]
 
+def _nested(steps:list[dict]) -> list[dict]:
+    "The steps in the order they were recorded, each step's parts (recorded before it, as they finish first) under it."
+    parts = {}
+    for r in steps:
+        if r.get("part_of"): parts.setdefault(r["part_of"], []).append(r)
+    out = []
+    for r in steps:
+        if not r.get("part_of"): out += [r, *parts.pop(r["name"], [])]
+    return out + [r for rows in parts.values() for r in rows]     # parts of a step that did not finish
+
 def report() -> str:
     "The timing table of the last `make test`: steps, then notebooks and test files, slowest first."
-    steps, nbs, tests = read("steps"), read("notebooks"), read("pytest")
-    out = _table("step", steps, total=False, width=44)
+    steps, nbs, tests = _nested(read("steps")), read("notebooks"), read("pytest")
+    title = "step (indented: its parts, run at the same time)"
+    out = _table(title, steps, total=False, width=44)
+    w = max(44, len(title), *(len(r["name"]) + 2 for r in steps)) if steps else 0      # as in _table
+    steps = [r for r in steps if not r.get("part_of")]    # the totals count each second once
     if steps:
-        w = max(44, *(len(r['name']) for r in steps))
         total = lambda name, rows: f"{name:<{w}}  {sum(r['wall'] for r in rows):>8.1f}  {sum(r['cpu'] for r in rows):>8.1f}"
         extra = [r for r in steps if r["name"].endswith("]")]     # the other tiers: "pytest [more]", "notebooks [slow]"
         out[-1:-1] = ([total("total of make test (names without [...])", [r for r in steps if r not in extra])] if extra else []) + [total("total of the steps", steps)]
