@@ -216,7 +216,8 @@ def main():
     p.add_argument("--json", type=Path, help="also write the numbers here")
     args = p.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}; {os.cpu_count()} CPUs")
-    results = {}
+    results = dict(info=dict(command=" ".join(["python", *sys.argv]), cpus=os.cpu_count(), load=os.getloadavg()[0],
+                             threads=os.environ.get("OMP_NUM_THREADS", "torch's default"), date=time.strftime("%Y-%m-%d")))
     with tempfile.TemporaryDirectory() as tmp:
         if "cli" in args.parts: results["cli"] = cli_part(args, Path(tmp))
         if "paper" in args.parts: results["paper"] = paper_part(args, Path(tmp))
