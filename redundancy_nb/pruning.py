@@ -8,7 +8,7 @@ import copy, itertools, operator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -151,7 +151,13 @@ def _features_or_batches(features) -> tuple[Tensor|Iterable, tuple]:
     first = next(batches, None)
     if first is None: raise ValueError("features hold no batches")
     shape = tuple(_features_tensor(first).shape)             # the same checks as a whole tensor
-    return itertools.chain([first], batches), shape
+    return _put_back(first, batches), shape
+
+def _put_back(first, rest:Iterator) -> Iterator:
+    "`first`, then `rest`, holding `first` no longer than its turn (`itertools.chain([first], rest)` holds it to the end)."
+    held = [first]; del first
+    yield held.pop()
+    yield from rest
 
 # %% ../nbs/05_pruning.ipynb #3be7e9ce
 def _score_options(method:str, k, ks, center, normalize, estimator=None) -> dict:
