@@ -155,8 +155,8 @@ def _features_or_batches(features) -> tuple[Tensor|Iterable, tuple]:
 
 def _put_back(first, rest:Iterator) -> Iterator:
     "`first`, then `rest`, holding `first` no longer than its turn (`itertools.chain([first], rest)` holds it to the end)."
-    held = [first]; del first
-    yield held.pop()
+    yield first
+    del first                                                 # before the next batch is made
     yield from rest
 
 # %% ../nbs/05_pruning.ipynb #3be7e9ce

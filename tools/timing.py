@@ -52,9 +52,13 @@ def step(name:str, cmd:list[str]) -> int:
            load=max(l0, load()), at=time.strftime("%H:%M:%S"), **({"part_of": parent} if parent else {}))
     return rc
 
+def _name_width(title:str, rows:list[dict], width:int) -> int:
+    "Width of the name column: at least `width`, the title and every name (+ 2: the parts of a step are indented)."
+    return max(width, len(title), *(len(r["name"]) + 2 for r in rows))
+
 def _table(title:str, rows:list[dict], total:bool=True, width:int=32) -> list[str]:
     if not rows: return []
-    w = max(width, len(title), *(len(r["name"]) + 2 for r in rows))     # + 2: the parts of a step are indented under it
+    w = _name_width(title, rows, width)
     lines = [f"{title:<{w}}  {'wall s':>8}  {'CPU s':>8}  {'load':>5}  ok", "-" * (w + 32)]
     for r in rows:
         ok = "yes" if r.get("rc", 0) == 0 else "NO"
@@ -79,7 +83,7 @@ def report() -> str:
     steps, nbs, tests = _nested(read("steps")), read("notebooks"), read("pytest")
     title = "step (indented: its parts, run at the same time)"
     out = _table(title, steps, total=False, width=44)
-    w = max(44, len(title), *(len(r["name"]) + 2 for r in steps)) if steps else 0      # as in _table
+    w = _name_width(title, steps, 44)
     steps = [r for r in steps if not r.get("part_of")]    # the totals count each second once
     if steps:
         total = lambda name, rows: f"{name:<{w}}  {sum(r['wall'] for r in rows):>8.1f}  {sum(r['cpu'] for r in rows):>8.1f}"
