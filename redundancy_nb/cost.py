@@ -288,7 +288,8 @@ def _teacher_cost(cfg, m, P, sizes) -> dict:
         steps, B, evals = f["max_steps"], f["batch_size"], f["max_steps"] // f["eval_steps"]
         seconds += steps * P["train_step"][0](B) + evals * sizes["validation"] * _per_clip(P["forward"], 64)
         mb = max(mb, P["params_mb"] + 3 * P["trainable_mb"] + P["train_step"][1](B))
-        counts = f"{steps} steps of {B} clips, {evals} validation passes of {sizes['validation']} clips, " + counts
+        per = f" in each of {f['processes']} processes" if f.get("processes", 1) > 1 else ""   # side by side: the step's time holds
+        counts = f"{steps} steps of {B} clips{per}, {evals} validation passes of {sizes['validation']} clips, " + counts
     return _row("teacher", seconds, mb, counts)
 
 def _pass_cost(P, n_clips:int, bs:int, sim:tuple, L:int, D:int) -> tuple[float, float]:
