@@ -24,9 +24,9 @@ from .models import WhisperLogMel, base_model, _canonical_kwargs
 from .models import normalize_waveforms, waveform_normalization, checkpoint_normalization, save_model, feature_extractor_for
 
 # %% auto #0
-__all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'accuracy_sem', 'Evaluation', 'predict_logits', 'evaluate',
-           'freeze_front_end', 'training_collator', 'finetune', 'default_cache_dir', 'demo_run_dir', 'demo_data',
-           'demo_teacher']
+__all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'DEMO_THREADS', 'accuracy_sem', 'Evaluation', 'predict_logits',
+           'evaluate', 'freeze_front_end', 'training_collator', 'finetune', 'default_cache_dir', 'demo_run_dir',
+           'demo_data', 'demo_teacher']
 
 # %% ../nbs/03_finetune.ipynb #24aafb24
 def accuracy_sem(predictions, # predicted class per clip
@@ -104,9 +104,6 @@ def evaluate(model:nn.Module, # a classification model (any supported family; bl
 FINETUNE_PRESETS = {
     "paper": dict(lr=2e-5, max_steps=10_000, batch_size=32, warmup=0.1, eval_steps=500, freeze_feature_encoder=True),
     "tiny": dict(lr=1e-3, max_steps=600, batch_size=32, warmup=0.1, eval_steps=100, freeze_feature_encoder=False),
-    # the tiny recipe's 32 clips per step as two one-thread processes of 16: 1.5x faster on two cores than one
-    # two-thread process, and the same teacher on any machine (the float sums depend on the threads)
-    "demo": dict(lr=1e-3, max_steps=600, batch_size=16, processes=2, warmup=0.1, eval_steps=100, freeze_feature_encoder=False),
 }
 
 # %% ../nbs/03_finetune.ipynb #fbc3e247
@@ -322,6 +319,7 @@ DEMO_TEACHER = dict(num_hidden_layers=12, hidden_size=64, intermediate_size=128,
                     conv_dim=(32, 64, 64), classifier_proj_size=64, do_stable_layer_norm=True, feat_extract_norm="layer",
                     initializer_range=0.02, mask_time_prob=0.0)
 DEMO_DATA = dict(n_speakers=200, seed=0)
+DEMO_THREADS = 2  # CPU threads of the demo teacher's training: the same teacher on every machine of this kind
 
 def default_cache_dir() -> Path:
     "Where the demo data and teacher are cached: `$REDUNDANCY_NB_CACHE`, else `~/.cache/redundancy_nb`."
@@ -343,15 +341,22 @@ def demo_data(root:str|os.PathLike|None=None, # folder (None: `demo_run_dir()/"d
 def demo_teacher(out_dir:str|os.PathLike|None=None, # run folder (None: `demo_run_dir()/"demo"/"teacher"`, a cache)
                  data_root:str|os.PathLike|None=None, # Speech Commands folder (None: `demo_data()`)
                  progress:bool=True, # show progress
-                 **overrides, # changes to the `demo` preset (e.g. `max_steps=100`)
+                 **overrides, # changes to the `tiny` preset (e.g. `max_steps=100`)
                 ) -> Path: # the `best/` checkpoint folder
     "A tiny wav2vec2 fine-tuned from scratch on the synthetic Speech Commands (built once, then cached)."
     data_root = Path(data_root) if data_root is not None else demo_data(progress=progress)
-    kwargs = {**FINETUNE_PRESETS["demo"], **overrides}
+    kwargs = {**FINETUNE_PRESETS["tiny"], **overrides}
     config = tiny_config("wav2vec2", **DEMO_TEACHER)
     cache = out_dir is None
     out_dir = Path(out_dir) if out_dir is not None else demo_run_dir()/"demo"/"teacher"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    threads = torch.get_num_threads()
     with FileLock(str(out_dir.parent/f".{out_dir.name}.lock")):   # notebooks run in parallel share one training run
-        # the cache holds a teacher of an older recipe: replace it
-        return finetune(config, data_root, out_dir, progress=progress, replace_stale=cache, **kwargs)
+        try:
+            torch.set_num_threads(DEMO_THREADS)   # the float sums, so the trained weights, depend on the thread count
+            try: return finetune(config, data_root, out_dir, progress=progress, **kwargs)
+            except FileExistsError:
+                if not cache: raise
+                shutil.rmtree(out_dir)      # the cache holds a teacher of an older recipe: replace it
+                return finetune(config, data_root, out_dir, progress=progress, **kwargs)
+        finally: torch.set_num_threads(threads)

@@ -276,7 +276,7 @@ PRESETS = {
         name="demo",
         data=dict(kind="synthetic", n_speakers=200),
         models=[dict(name="demo", source="demo")],
-        finetune=dict(preset="demo"),
+        finetune=dict(preset="tiny"),
         similarity=dict(batch_size=100, max_batches=2),
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi", "angular"], n_boot=1000),
         distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
