@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from transformers import AutoConfig, PretrainedConfig, PreTrainedModel, Trainer, TrainingArguments
 from transformers.trainer_callback import PrinterCallback
 from transformers.trainer_utils import get_last_checkpoint
+from transformers.utils import logging as hf_logging
 
 from .data import SpeechCommands, collate_audio, audio_loader, make_synthetic_speech_commands, dataset_fingerprint
 from .models import FAMILIES, family_of, load_model, tiny_config, project_features, classify_from_projection
@@ -206,6 +207,7 @@ def _finetune_rank(rank:int, world:int, port:int, kwargs:dict):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank),
                       WORLD_SIZE=str(world), LOCAL_WORLD_SIZE=str(world), CUDA_VISIBLE_DEVICES="")
     torch.set_num_threads(1)
+    if not kwargs.get("progress", True): hf_logging.disable_progress_bar()   # 🤗's saving bars too, in a fresh process
     finetune(**kwargs)
 
 def _spawn_ranks(world:int, kwargs:dict):
