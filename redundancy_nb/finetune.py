@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_finetune.ipynb #b434decc
 from __future__ import annotations
-import hashlib, json, math, os, shutil, socket, time
+import contextlib, hashlib, json, math, os, shutil, socket, time
 from dataclasses import dataclass, field, asdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,8 +26,8 @@ from .models import normalize_waveforms, waveform_normalization, checkpoint_norm
 
 # %% auto #0
 __all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'DEMO_THREADS', 'accuracy_sem', 'Evaluation', 'predict_logits',
-           'evaluate', 'freeze_front_end', 'training_collator', 'finetune', 'default_cache_dir', 'demo_run_dir',
-           'demo_data', 'demo_teacher']
+           'evaluate', 'freeze_front_end', 'training_collator', 'finetune', 'demo_threads', 'default_cache_dir',
+           'demo_run_dir', 'demo_data', 'demo_teacher']
 
 # %% ../nbs/03_finetune.ipynb #24aafb24
 def accuracy_sem(predictions, # predicted class per clip
@@ -323,6 +323,14 @@ DEMO_TEACHER = dict(num_hidden_layers=12, hidden_size=64, intermediate_size=128,
 DEMO_DATA = dict(n_speakers=200, seed=0)
 DEMO_THREADS = 2  # CPU threads of the demo teacher's training: the same teacher on every machine of this kind
 
+@contextlib.contextmanager
+def demo_threads():
+    "Compute with `DEMO_THREADS` CPU threads inside, as the demo teacher trains (float sums depend on the count)."
+    threads = torch.get_num_threads()
+    torch.set_num_threads(DEMO_THREADS)
+    try: yield
+    finally: torch.set_num_threads(threads)
+
 def default_cache_dir() -> Path:
     "Where the demo data and teacher are cached: `$REDUNDANCY_NB_CACHE`, else `~/.cache/redundancy_nb`."
     return Path(os.environ.get("REDUNDANCY_NB_CACHE", Path.home()/".cache"/"redundancy_nb")).expanduser()
@@ -352,13 +360,9 @@ def demo_teacher(out_dir:str|os.PathLike|None=None, # run folder (None: `demo_ru
     cache = out_dir is None
     out_dir = Path(out_dir) if out_dir is not None else demo_run_dir()/"demo"/"teacher"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    threads = torch.get_num_threads()
-    with FileLock(str(out_dir.parent/f".{out_dir.name}.lock")):   # notebooks run in parallel share one training run
-        try:
-            torch.set_num_threads(DEMO_THREADS)   # the float sums, so the trained weights, depend on the thread count
-            try: return finetune(config, data_root, out_dir, progress=progress, **kwargs)
-            except FileExistsError:
-                if not cache: raise
-                shutil.rmtree(out_dir)      # the cache holds a teacher of an older recipe: replace it
-                return finetune(config, data_root, out_dir, progress=progress, **kwargs)
-        finally: torch.set_num_threads(threads)
+    with FileLock(str(out_dir.parent/f".{out_dir.name}.lock")), demo_threads():   # notebooks run in parallel share one run
+        try: return finetune(config, data_root, out_dir, progress=progress, **kwargs)
+        except FileExistsError:
+            if not cache: raise
+            shutil.rmtree(out_dir)      # the cache holds a teacher of an older recipe: replace it
+            return finetune(config, data_root, out_dir, progress=progress, **kwargs)

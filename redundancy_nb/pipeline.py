@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #03f69e86
 from __future__ import annotations
-import argparse, copy, dataclasses, hashlib, json, os, sys, tempfile, time
+import argparse, contextlib, copy, dataclasses, hashlib, json, os, sys, tempfile, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Callable
@@ -20,7 +20,7 @@ import redundancy_nb
 from .data import (CORE_WORDS, SUBSETS, HF_SPLITS, SpeechCommands, HFSpeechDataset, hf_speech_commands,
                                 make_synthetic_speech_commands, dataset_summary)
 from .models import load_model, tiny_config, FAMILIES, extract_features, stream_features, FeatureStream
-from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate, demo_teacher, demo_run_dir
+from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate, demo_teacher, demo_threads, demo_run_dir
 from filelock import FileLock
 from .similarity import (METRICS, SimilarityMatrix, SimilarityStream, LayerStats, batched_similarity, merge_similarity,
                                       find_blocks, plot_similarity_grid, _run_stream)
@@ -532,9 +532,11 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
     if m.finetune:
         kwargs = {**FINETUNE_PRESETS[f.preset], **f.overrides}
         words = None if ctx.config.data.kind == "hf" else ctx.config.data.words   # hf subsets are already filtered
-        finetune(teacher_source(m.source), training_data(ctx), ctx.out/m.name/"teacher", words=words,
-                 precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, replace_stale=True,
-                 normalize=m.normalize, layerdrop=f.layerdrop, **kwargs)
+        # the demo teacher with the threads of `demo_teacher`, so the same teacher as the cache's on any number of cores
+        with demo_threads() if m.source == "demo" else contextlib.nullcontext():
+            finetune(teacher_source(m.source), training_data(ctx), ctx.out/m.name/"teacher", words=words,
+                     precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, replace_stale=True,
+                     normalize=m.normalize, layerdrop=f.layerdrop, **kwargs)
     if not ctx.is_main: return {}                       # the main process evaluates and records
     model = load_teacher(ctx, m)
     if model.config.id2label and [model.config.id2label[i] for i in range(model.config.num_labels)] != ctx.summaries["data"]["labels"] and not m.finetune:
