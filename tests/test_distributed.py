@@ -75,6 +75,7 @@ def test_finetuning_is_data_parallel(reference, tmp_path):
     assert (out/"tiny"/"teacher"/"best"/"config.json").is_file()
     assert 0 <= results["stages"]["teacher/tiny"]["accuracy"] <= 1
     assert json.loads((out/"versions.json").read_text())["processes"] == 2
+    assert json.loads((out/"tiny"/"teacher"/"finetune.json").read_text())["settings"]["processes"] == 2   # part of the recipe
     # the same 6 steps, each over 2 x 8 clips: an epoch takes half as many steps as in one process
     n_train = results["stages"]["data"]["summary"]["training"]["clips"]
     steps = preset_config("smoke").finetune.overrides["max_steps"]
