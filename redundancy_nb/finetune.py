@@ -248,6 +248,7 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
              **training_args, # more `transformers.TrainingArguments` (e.g. `gradient_accumulation_steps`)
             ) -> Path: # the `best/` checkpoint folder
     "Fine-tune an encoder + classification head for keyword spotting with the HF Trainer; resumable, keeps the best by validation accuracy."
+    call = {k: v for k, v in locals().items() if k != "training_args"}   # the arguments, for processes started here
     source = _model_source(model_name_or_path)
     if precision not in (None, "bf16", "fp16"): raise ValueError(f"precision must be None, 'bf16' or 'fp16', got {precision!r}")
     if max_steps < 1 or eval_steps < 1 or batch_size < 1: raise ValueError("max_steps, eval_steps and batch_size must be positive")
@@ -275,10 +276,7 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
     if stale and not replace_stale: raise FileExistsError(f"{out_dir}: holds checkpoints of a fine-tuning run with other settings; choose another out_dir")
     _remove_stale_run(out_dir, stale)
     if world > int(os.environ.get("WORLD_SIZE", "1")):   # no launcher started them: start them here
-        _spawn_ranks(world, dict(model_name_or_path=model_name_or_path, data_root=data_root, out_dir=out_dir, lr=lr,
-            max_steps=max_steps, batch_size=batch_size, warmup=warmup, eval_steps=eval_steps, freeze_feature_encoder=freeze_feature_encoder,
-            precision=precision, seed=seed, words=words, num_workers=num_workers, progress=progress, callbacks=callbacks,
-            normalize=normalize, layerdrop=layerdrop, processes=processes, **training_args))
+        _spawn_ranks(world, {**call, **training_args})
         return best
     # without a GPU, several processes (torchrun) train data-parallel on the CPU only when the Trainer is told so
     cpu = {} if "use_cpu" in training_args else {"use_cpu": not torch.cuda.is_available()}
