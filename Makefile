@@ -35,7 +35,7 @@ demo-cache: install
 	$(TIMED) "demo build (cache)" -- $(BIN)/python -c "from redundancy_nb.pipeline import demo_run; print(demo_run(progress=False))"
 
 # The demo build runs in the background while pytest's fast tier (which never reads it) and the notebooks run: cold,
-# the teacher's training takes minutes on two threads that keep the second core only partly busy. tools/nbtest.py
+# it takes minutes, and its processes leave gaps (spawning, evaluations, the distillation grid's last network). tools/nbtest.py
 # queues the notebooks that read the demo cache last; they wait on its file locks until what they read is built.
 test: install
 	$(TIMED) "repository check" -- $(BIN)/python tools/check_repo.py

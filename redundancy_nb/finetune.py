@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_finetune.ipynb #b434decc
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, shutil, socket, time
+import hashlib, json, math, os, shutil, socket, time
 from dataclasses import dataclass, field, asdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,9 +25,9 @@ from .models import WhisperLogMel, base_model, _canonical_kwargs
 from .models import normalize_waveforms, waveform_normalization, checkpoint_normalization, save_model, feature_extractor_for
 
 # %% auto #0
-__all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'DEMO_THREADS', 'accuracy_sem', 'Evaluation', 'predict_logits',
-           'evaluate', 'freeze_front_end', 'training_collator', 'finetune', 'demo_threads', 'default_cache_dir',
-           'demo_run_dir', 'demo_data', 'demo_teacher']
+__all__ = ['FINETUNE_PRESETS', 'DEMO_TEACHER', 'DEMO_DATA', 'accuracy_sem', 'Evaluation', 'predict_logits', 'evaluate',
+           'freeze_front_end', 'training_collator', 'finetune', 'default_cache_dir', 'demo_run_dir', 'demo_data',
+           'demo_teacher']
 
 # %% ../nbs/03_finetune.ipynb #24aafb24
 def accuracy_sem(predictions, # predicted class per clip
@@ -105,6 +105,10 @@ def evaluate(model:nn.Module, # a classification model (any supported family; bl
 FINETUNE_PRESETS = {
     "paper": dict(lr=2e-5, max_steps=10_000, batch_size=32, warmup=0.1, eval_steps=500, freeze_feature_encoder=True),
     "tiny": dict(lr=1e-3, max_steps=600, batch_size=32, warmup=0.1, eval_steps=100, freeze_feature_encoder=False),
+    # the demo teacher's: the tiny recipe's 32 clips per step as two one-thread CPU processes of 16 (the same float
+    # sums on any machine); its model has every parameter in use, so DDP need not search for unused ones each step
+    "demo": dict(lr=1e-3, max_steps=600, batch_size=16, processes=2, warmup=0.1, eval_steps=100, freeze_feature_encoder=False,
+                 ddp_find_unused_parameters=False),
 }
 
 # %% ../nbs/03_finetune.ipynb #fbc3e247
@@ -317,18 +321,8 @@ def finetune(model_name_or_path:str|os.PathLike|PretrainedConfig, # hub id, loca
 # %% ../nbs/03_finetune.ipynb #4fdf5a15
 DEMO_TEACHER = dict(num_hidden_layers=12, hidden_size=64, intermediate_size=128, num_attention_heads=4,
                     conv_dim=(32, 64, 64), classifier_proj_size=64, do_stable_layer_norm=True, feat_extract_norm="layer",
-                    initializer_range=0.02, mask_time_prob=0.0)
+                    initializer_range=0.02, mask_time_prob=0.0, attention_dropout=0.0, hidden_dropout=0.0, activation_dropout=0.0)
 DEMO_DATA = dict(n_speakers=200, seed=0)
-DEMO_THREADS = 2  # CPU threads of the demo teacher's training: the same teacher on every machine of this kind
-
-@contextlib.contextmanager
-def demo_threads():
-    "Compute with `DEMO_THREADS` CPU threads inside, as the demo teacher trains (float sums depend on the count)."
-    threads = torch.get_num_threads()
-    torch.set_num_threads(DEMO_THREADS)
-    try: yield
-    finally: torch.set_num_threads(threads)
-
 def default_cache_dir() -> Path:
     "Where the demo data and teacher are cached: `$REDUNDANCY_NB_CACHE`, else `~/.cache/redundancy_nb`."
     return Path(os.environ.get("REDUNDANCY_NB_CACHE", Path.home()/".cache"/"redundancy_nb")).expanduser()
@@ -349,16 +343,16 @@ def demo_data(root:str|os.PathLike|None=None, # folder (None: `demo_run_dir()/"d
 def demo_teacher(out_dir:str|os.PathLike|None=None, # run folder (None: `demo_run_dir()/"demo"/"teacher"`, a cache)
                  data_root:str|os.PathLike|None=None, # Speech Commands folder (None: `demo_data()`)
                  progress:bool=True, # show progress
-                 **overrides, # changes to the `tiny` preset (e.g. `max_steps=100`)
+                 **overrides, # changes to the `demo` preset (e.g. `max_steps=100`)
                 ) -> Path: # the `best/` checkpoint folder
     "A tiny wav2vec2 fine-tuned from scratch on the synthetic Speech Commands (built once, then cached)."
     data_root = Path(data_root) if data_root is not None else demo_data(progress=progress)
-    kwargs = {**FINETUNE_PRESETS["tiny"], **overrides}
+    kwargs = {**FINETUNE_PRESETS["demo"], **overrides}
     config = tiny_config("wav2vec2", **DEMO_TEACHER)
     cache = out_dir is None
     out_dir = Path(out_dir) if out_dir is not None else demo_run_dir()/"demo"/"teacher"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out_dir.parent/f".{out_dir.name}.lock")), demo_threads():   # notebooks run in parallel share one run
+    with FileLock(str(out_dir.parent/f".{out_dir.name}.lock")):   # notebooks run in parallel share one run
         try: return finetune(config, data_root, out_dir, progress=progress, **kwargs)
         except FileExistsError:
             if not cache: raise

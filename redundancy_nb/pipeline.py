@@ -20,7 +20,7 @@ import redundancy_nb
 from .data import (CORE_WORDS, SUBSETS, HF_SPLITS, SpeechCommands, HFSpeechDataset, hf_speech_commands,
                                 make_synthetic_speech_commands, dataset_summary)
 from .models import load_model, tiny_config, FAMILIES, extract_features, stream_features, FeatureStream
-from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate, demo_teacher, demo_threads, demo_run_dir
+from .finetune import FINETUNE_PRESETS, DEMO_TEACHER, finetune, evaluate, demo_teacher, demo_run_dir
 from filelock import FileLock
 from .similarity import (METRICS, SimilarityMatrix, SimilarityStream, LayerStats, batched_similarity, merge_similarity,
                                       find_blocks, plot_similarity_grid, _run_stream)
@@ -276,7 +276,7 @@ PRESETS = {
         name="demo",
         data=dict(kind="synthetic", n_speakers=200),
         models=[dict(name="demo", source="demo")],
-        finetune=dict(preset="tiny"),
+        finetune=dict(preset="demo"),
         similarity=dict(batch_size=100, max_batches=2),
         pruning=dict(orders=["forward", "backward", "bi", "knn_bi", "cka_bi", "angular"], n_boot=1000),
         distill=dict(preset="demo", kinds=["linear", "transformer"], n_layers=[1, 2], hidden=dict(linear=[32, 256], transformer=[32]),
@@ -532,11 +532,9 @@ def teacher_stage(ctx:RunContext, m:ModelConfig) -> dict:
     if m.finetune:
         kwargs = {**FINETUNE_PRESETS[f.preset], **f.overrides}
         words = None if ctx.config.data.kind == "hf" else ctx.config.data.words   # hf subsets are already filtered
-        # the demo teacher with the threads of `demo_teacher`, so the same teacher as the cache's on any number of cores
-        with demo_threads() if m.source == "demo" else contextlib.nullcontext():
-            finetune(teacher_source(m.source), training_data(ctx), ctx.out/m.name/"teacher", words=words,
-                     precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, replace_stale=True,
-                     normalize=m.normalize, layerdrop=f.layerdrop, **kwargs)
+        finetune(teacher_source(m.source), training_data(ctx), ctx.out/m.name/"teacher", words=words,
+                 precision=ctx.config.precision, seed=ctx.config.seed, progress=ctx.progress, replace_stale=True,
+                 normalize=m.normalize, layerdrop=f.layerdrop, **kwargs)
     if not ctx.is_main: return {}                       # the main process evaluates and records
     model = load_teacher(ctx, m)
     if model.config.id2label and [model.config.id2label[i] for i in range(model.config.num_labels)] != ctx.summaries["data"]["labels"] and not m.finetune:
