@@ -55,7 +55,7 @@ def test_wheel_contents(dist):
     assert f"Development Status :: {CFG['status']} - " in meta                 # settings.ini's status, not the next one
     assert "## The two commands" in meta                                      # the README is the long description
     entry = zipfile.ZipFile(dist[0]).read(f"{info}/entry_points.txt").decode()
-    assert f"{NAME} = {NAME}.pipeline:main" in entry and f"{NAME} = {NAME}._modidx:d" in entry
+    assert f"{NAME} = {NAME}.cli:console" in entry and f"{NAME} = {NAME}._modidx:d" in entry
 
 def test_sdist_contents(dist):
     names = [n.split("/", 1)[1] for n in tarfile.open(dist[1]).getnames() if "/" in n]
