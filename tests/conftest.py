@@ -46,10 +46,12 @@ def pytest_terminal_summary(terminalreporter):
         timing.record("pytest", name=name + tier, wall=round(f["wall"], 1), cpu=round(f["cpu"], 1), rc=int(f["failed"] > 0), load=load)
 
 def _source_digest() -> str:
-    "A digest of the package's code and settings: a shared run built by other code is not reused."
+    """A digest of the package's code and settings, and of the threads its processes get: a shared run built by other
+    code, or with other threads (other float sums: another teacher), is not reused."""
     import hashlib
     root = Path(__file__).resolve().parents[1]
     h = hashlib.blake2b(digest_size=8)
+    h.update(f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')} cores={os.cpu_count()}".encode())
     for p in sorted((root/"redundancy_nb").glob("*.py")) + [root/"settings.ini"]: h.update(p.name.encode()); h.update(p.read_bytes())
     return h.hexdigest()
 
