@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #03f69e86
 from __future__ import annotations
-import argparse, contextlib, copy, dataclasses, hashlib, json, os, sys, tempfile, time
+import argparse, copy, dataclasses, hashlib, json, os, sys, tempfile, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Callable
