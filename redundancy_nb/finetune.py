@@ -105,11 +105,10 @@ def evaluate(model:nn.Module, # a classification model (any supported family; bl
 FINETUNE_PRESETS = {
     "paper": dict(lr=2e-5, max_steps=10_000, batch_size=32, warmup=0.1, eval_steps=500, freeze_feature_encoder=True),
     "tiny": dict(lr=1e-3, max_steps=600, batch_size=32, warmup=0.1, eval_steps=100, freeze_feature_encoder=False),
-    # the demo teacher's: the tiny recipe's 32 clips per step as two one-thread CPU processes of 16 (the same float
-    # sums on any machine); its model has every parameter in use, so DDP need not search for unused ones each step
-    "demo": dict(lr=1e-3, max_steps=600, batch_size=16, processes=2, warmup=0.1, eval_steps=100, freeze_feature_encoder=False,
-                 ddp_find_unused_parameters=False),
 }
+# the demo teacher's: the tiny recipe's 32 clips per step as two one-thread CPU processes of 16 (the same float sums
+# on any machine); its model has every parameter in use, so DDP need not search for unused ones each step
+FINETUNE_PRESETS["demo"] = dict(FINETUNE_PRESETS["tiny"], batch_size=16, processes=2, ddp_find_unused_parameters=False)
 
 # %% ../nbs/03_finetune.ipynb #fbc3e247
 def _settings_digest(settings:dict) -> str:

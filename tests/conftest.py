@@ -45,7 +45,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{name:<40} {f['wall']:7.1f} s wall {f['cpu']:7.1f} s CPU  {f['tests']:3d} tests")
         timing.record("pytest", name=name + tier, wall=round(f["wall"], 1), cpu=round(f["cpu"], 1), rc=int(f["failed"] > 0), load=load)
 
-def _source_digest() -> str:
+def _shared_run_key() -> str:
     """A digest of the package's code and settings, and of the threads its processes get: a shared run built by other
     code, or with other threads (other float sums: another teacher), is not reused."""
     import hashlib
@@ -56,12 +56,12 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 def shared_run(preset:str) -> Path:
-    """The run folder of `preset`, built once for this code (keyed by `_source_digest`) into the demo cache and shared by
+    """The run folder of `preset`, built once for this code (keyed by `_shared_run_key`) into the demo cache and shared by
     every test file, xdist worker and test session: read it, never write into it (copy it first)."""
     import subprocess
     from filelock import FileLock
     from redundancy_nb.finetune import default_cache_dir
-    out = default_cache_dir()/"runs"/f"{preset}-{_source_digest()}"
+    out = default_cache_dir()/"runs"/f"{preset}-{_shared_run_key()}"
     out.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(out.parent/f".{out.name}.lock")):
         if not (out/"results.json").is_file():
